@@ -1,0 +1,102 @@
+/**
+ * Streaming sentence segmenter for speaking a reply while it is still being written: push text as it arrives
+ * (LLM tokens), take whole sentences as soon as they are certain, flush the rest at the end.
+ *
+ * A sentence ends at `.`, `!`, `?` or `…` (plus any closing quotes or brackets) followed by whitespace, or at a
+ * line break. A full stop does not end a sentence inside a number ("$3.50"), after a common abbreviation
+ * ("Dr. Smith", "e.g. this") or after a single-letter initial ("J. R. R. Tolkien"). Because the character after a
+ * full stop decides, a sentence ending exactly at the end of the pushed text is held until more text or `flush()`.
+ * A run-on longer than `maxChars` is cut at the last clause boundary (`,;:` or a dash) or space, so that speech
+ * never waits on an endless sentence.
+ */
+export class SentenceSegmenter {
+  private buffer = '';
+
+  constructor(private readonly maxChars = 250) {}
+
+  /** Adds text; returns the sentences it completed, trimmed, in order. */
+  push(text: string): string[] {
+    this.buffer += text;
+    const out: string[] = [];
+    for (;;) {
+      const end = findSentenceEnd(this.buffer);
+      if (end >= 0) {
+        this.take(end, out);
+        continue;
+      }
+      if (this.buffer.length > this.maxChars) {
+        this.take(softBreak(this.buffer, this.maxChars), out);
+        continue;
+      }
+      return out;
+    }
+  }
+
+  /** Returns whatever is left as a final sentence (empty array if only whitespace remains) and resets. */
+  flush(): string[] {
+    const rest = this.buffer.trim();
+    this.buffer = '';
+    return rest ? [rest] : [];
+  }
+
+  private take(end: number, out: string[]): void {
+    const sentence = this.buffer.slice(0, end).trim();
+    this.buffer = this.buffer.slice(end);
+    if (sentence) out.push(sentence);
+  }
+}
+
+/** Splits a whole text into sentences with the same rules. */
+export function splitSentences(text: string, maxChars?: number): string[] {
+  const seg = new SentenceSegmenter(maxChars);
+  return [...seg.push(text), ...seg.flush()];
+}
+
+const ABBREVIATIONS = new Set([
+  'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'vs', 'etc', 'eg', 'ie', 'no', 'fig', 'approx', 'inc',
+  'ltd', 'co', 'corp', 'dept', 'est', 'gen', 'gov', 'sgt', 'capt', 'col', 'lt', 'rev', 'hon', 'ave', 'blvd', 'rd',
+  'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'cf', 'al', 'ca', 'min', 'max',
+]);
+
+const CLOSERS = new Set(['"', "'", ')', ']', '}', '\u201d', '\u2019', '»']);
+
+/** Index just past the first certain sentence end, or -1. */
+function findSentenceEnd(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      if (text.slice(0, i).trim()) return i + 1;
+      continue;
+    }
+    if (c !== '.' && c !== '!' && c !== '?' && c !== '…') continue;
+    let j = i + 1;
+    while (j < text.length && (text[j] === '.' || text[j] === '!' || text[j] === '?' || text[j] === '…')) j++;
+    while (j < text.length && CLOSERS.has(text[j]!)) j++;
+    if (j >= text.length) return -1; // the next character decides: wait for it
+    if (!/\s/.test(text[j]!)) {
+      i = j - 1;
+      continue;
+    }
+    if (c === '.' && j === i + 1 && isAbbreviation(text, i)) continue;
+    return j;
+  }
+  return -1;
+}
+
+/** True when the full stop at `dot` closes an abbreviation or an initial rather than a sentence. */
+function isAbbreviation(text: string, dot: number): boolean {
+  let start = dot;
+  while (start > 0 && /[A-Za-z.]/.test(text[start - 1]!)) start--;
+  const word = text.slice(start, dot);
+  if (/^[A-Z]$/.test(word)) return true; // an initial: "J. Smith"
+  if (/^([A-Za-z]\.)+[A-Za-z]$/.test(word)) return true; // "e.g", "U.S", "i.e"
+  return ABBREVIATIONS.has(word.toLowerCase());
+}
+
+function softBreak(text: string, maxChars: number): number {
+  const window = text.slice(0, maxChars);
+  const clause = Math.max(window.lastIndexOf(', '), window.lastIndexOf('; '), window.lastIndexOf(': '), window.lastIndexOf(' - '));
+  if (clause > maxChars / 3) return clause + 1;
+  const space = window.lastIndexOf(' ');
+  return space > 0 ? space : maxChars;
+}
