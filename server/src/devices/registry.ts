@@ -1,0 +1,107 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** A device allowed to connect. Its token is never stored, only a SHA-256 hash of it. */
+export interface DeviceRecord {
+  id: string;
+  name: string;
+  tokenHash: string;
+  createdAt: string;
+  lastSeenAt?: string;
+}
+
+/** Who may connect to /ws/device. The SQLite store of the history issue implements the same interface. */
+export interface DeviceRegistry {
+  /** The device a bearer token belongs to, or undefined. Constant-time in the token. */
+  authenticate(token: string): DeviceRecord | undefined;
+  /** Adds a device; returns it and its token, which is shown once and never stored. */
+  create(name: string): { device: DeviceRecord; token: string };
+  list(): DeviceRecord[];
+  touch(id: string, at: Date): void;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function newToken(): string {
+  return `pcd_${randomBytes(24).toString('base64url')}`;
+}
+
+/** A registry in memory, for tests and benchmarks. */
+export class MemoryDeviceRegistry implements DeviceRegistry {
+  protected devices: DeviceRecord[] = [];
+
+  authenticate(token: string): DeviceRecord | undefined {
+    const wanted = Buffer.from(hashToken(token), 'hex');
+    let found: DeviceRecord | undefined;
+    for (const d of this.devices) {
+      // Compare every record so that timing does not tell which prefix matched.
+      if (timingSafeEqual(Buffer.from(d.tokenHash, 'hex'), wanted)) found = d;
+    }
+    return found;
+  }
+
+  create(name: string): { device: DeviceRecord; token: string } {
+    const token = newToken();
+    const device: DeviceRecord = {
+      id: `dev_${randomBytes(6).toString('hex')}`,
+      name,
+      tokenHash: hashToken(token),
+      createdAt: new Date().toISOString(),
+    };
+    this.devices.push(device);
+    this.changed();
+    return { device, token };
+  }
+
+  /** Adds a device with a known token (operator-provided, or a test's). */
+  add(name: string, token: string): DeviceRecord {
+    const device: DeviceRecord = {
+      id: `dev_${randomBytes(6).toString('hex')}`,
+      name,
+      tokenHash: hashToken(token),
+      createdAt: new Date().toISOString(),
+    };
+    this.devices.push(device);
+    this.changed();
+    return device;
+  }
+
+  list(): DeviceRecord[] {
+    return this.devices.map((d) => ({ ...d }));
+  }
+
+  touch(id: string, at: Date): void {
+    const d = this.devices.find((x) => x.id === id);
+    if (d) d.lastSeenAt = at.toISOString();
+  }
+
+  protected changed(): void {}
+}
+
+/**
+ * A registry kept in a JSON file in the data directory, written atomically (temp file + rename). Last-seen times
+ * stay in memory: writing the file on every connection would wear an SD card for no benefit.
+ */
+export class FileDeviceRegistry extends MemoryDeviceRegistry {
+  constructor(private readonly path: string) {
+    super();
+    try {
+      const parsed = JSON.parse(readFileSync(path, 'utf8')) as { devices?: DeviceRecord[] };
+      this.devices = Array.isArray(parsed.devices) ? parsed.devices : [];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new Error(`cannot read device registry ${path}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  protected override changed(): void {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ devices: this.devices }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, this.path);
+  }
+}
