@@ -143,7 +143,7 @@ export class DeviceSession {
 
   private onMessage(text: string): void {
     const decoded = decodeDeviceMessage(text);
-    if (!decoded.ok) return this.error(decoded.code, decoded.message);
+    if (!decoded.ok) return this.error(decoded.code, decoded.message, decoded.turnId);
     const message = decoded.message;
     if (message.type !== 'hello' && !this.hello) return this.error('hello_required', 'send hello first');
     switch (message.type) {

@@ -44,7 +44,14 @@ export interface BrainRequest {
     volume: number;
     /** Current time, injectable for tests. */
     now: Date;
+    /** Earlier messages of this conversation, oldest first (for an LLM's memory). */
+    history?: readonly HistoryMessage[];
   };
+}
+
+export interface HistoryMessage {
+  role: 'user' | 'assistant';
+  text: string;
 }
 
 export interface BrainReply {

@@ -56,7 +56,7 @@ export function decodeWav(bytes: Uint8Array): Wav {
     const size = view.getUint32(offset + 4, true);
     const body = offset + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > bytes.byteLength) throw new WavError('truncated fmt chunk');
+      if (size < 16 || body + size > bytes.byteLength) throw new WavError('truncated fmt chunk');
       const tag = view.getUint16(body, true);
       const channels = view.getUint16(body + 2, true);
       const sampleRateHz = view.getUint32(body + 4, true);

@@ -8,7 +8,10 @@ import {
 } from './messages.js';
 
 /** The result of decoding one text frame: a valid message, or a protocol error to send back. */
-export type Decoded<M> = { ok: true; message: M } | { ok: false; code: ErrorCode; message: string };
+export type Decoded<M> =
+  | { ok: true; message: M }
+  /** `turnId` is the invalid message's own turn id, when it had a well-formed one, so the error can name it. */
+  | { ok: false; code: ErrorCode; message: string; turnId?: string };
 
 /** Longest JSON control message accepted, in bytes; control messages are small, audio travels as binary. */
 export const MAX_CONTROL_BYTES = 16 * 1024;
@@ -18,7 +21,7 @@ function decodeWith<M extends { type: string }>(
   knownTypes: ReadonlySet<string>,
   text: string,
 ): Decoded<M> {
-  if (text.length > MAX_CONTROL_BYTES) {
+  if (utf8Length(text, MAX_CONTROL_BYTES) > MAX_CONTROL_BYTES) {
     return { ok: false, code: 'invalid_message', message: `control message longer than ${MAX_CONTROL_BYTES} bytes` };
   }
   let value: unknown;
@@ -37,11 +40,44 @@ function decodeWith<M extends { type: string }>(
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issues = parsed.error.issues;
+    const issue = issues[0];
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    return { ok: false, code: 'invalid_message', message: `invalid ${type}${where}: ${issue?.message ?? 'bad shape'}` };
+    // A message whose only fault is its audio format gets the code that says so, not a generic one.
+    const code = issues.every((i) => isFormatPath(i.path)) ? 'unsupported_format' : 'invalid_message';
+    const turnId = (value as { turnId?: unknown }).turnId;
+    const named = typeof turnId === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(turnId) ? { turnId } : {};
+    return { ok: false, code, message: `invalid ${type}${where}: ${issue?.message ?? 'bad shape'}`, ...named };
   }
   return { ok: true, message: parsed.data };
+}
+
+/** Where audio formats sit: `format` (turn.start, audio.start), `capabilities.playback`, `limits.inputFormats`. */
+function isFormatPath(path: readonly PropertyKey[]): boolean {
+  return (
+    path[0] === 'format' ||
+    (path[0] === 'capabilities' && path[1] === 'playback') ||
+    (path[0] === 'limits' && path[1] === 'inputFormats')
+  );
+}
+
+/** UTF-8 byte length of `text`, counting no further than just past `limit`. */
+function utf8Length(text: string, limit: number): number {
+  if (text.length > limit) return text.length; // at least one byte per UTF-16 unit
+  let bytes = 0;
+  for (let i = 0; i < text.length && bytes <= limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        bytes += 4; // a surrogate pair: one 4-byte code point
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 const deviceTypes = new Set(deviceMessageSchema.options.map((o) => o.shape.type.value));

@@ -4,10 +4,13 @@
  *
  * A sentence ends at `.`, `!`, `?` or `…` (plus any closing quotes or brackets) followed by whitespace, or at a
  * line break. A full stop does not end a sentence inside a number ("$3.50"), after a common abbreviation
- * ("Dr. Smith", "e.g. this") or after a single-letter initial ("J. R. R. Tolkien"). Because the character after a
- * full stop decides, a sentence ending exactly at the end of the pushed text is held until more text or `flush()`.
- * A run-on longer than `maxChars` is cut at the last clause boundary (`,;:` or a dash) or space, so that speech
- * never waits on an endless sentence.
+ * ("Dr. Smith", "e.g. this"), after a single-letter initial ("J. R. R. Tolkien") or after a list item's number at
+ * the start of a line ("1. Open it"). Because the character after a full stop decides (after "No." the character
+ * after the space: "No. 5"), a sentence ending exactly at the end of the pushed text is held until more text or
+ * `flush()`.
+ * A sentence longer than `maxChars` (a run-on, or just a long one) is cut at the last clause boundary (`,;:` or a
+ * dash) or space within its first `maxChars` characters, so that speech never waits on an endless sentence and no
+ * piece is longer than `maxChars`. The output does not depend on how the text was split into pushes.
  */
 export class SentenceSegmenter {
   private buffer = '';
@@ -20,11 +23,13 @@ export class SentenceSegmenter {
     const out: string[] = [];
     for (;;) {
       const end = findSentenceEnd(this.buffer);
-      if (end >= 0) {
+      if (end >= 0 && end <= this.maxChars) {
         this.take(end, out);
         continue;
       }
-      if (this.buffer.length > this.maxChars) {
+      // Cut only once an end within maxChars is ruled out: that needs LOOKAHEAD characters past maxChars, and
+      // waiting for them keeps streaming output identical to whole-text output.
+      if (this.buffer.length > this.maxChars + LOOKAHEAD) {
         this.take(softBreak(this.buffer, this.maxChars), out);
         continue;
       }
@@ -32,11 +37,15 @@ export class SentenceSegmenter {
     }
   }
 
-  /** Returns whatever is left as a final sentence (empty array if only whitespace remains) and resets. */
+  /** Returns whatever is left as a final sentence (cut like any other if over `maxChars`; empty array if only
+   * whitespace remains) and resets. */
   flush(): string[] {
+    const out: string[] = [];
+    while (this.buffer.length > this.maxChars) this.take(softBreak(this.buffer, this.maxChars), out);
     const rest = this.buffer.trim();
     this.buffer = '';
-    return rest ? [rest] : [];
+    if (rest) out.push(rest);
+    return out;
   }
 
   private take(end: number, out: string[]): void {
@@ -53,10 +62,16 @@ export function splitSentences(text: string, maxChars?: number): string[] {
 }
 
 const ABBREVIATIONS = new Set([
-  'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'vs', 'etc', 'eg', 'ie', 'no', 'fig', 'approx', 'inc',
+  'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'vs', 'etc', 'eg', 'ie', 'fig', 'approx', 'inc',
   'ltd', 'co', 'corp', 'dept', 'est', 'gen', 'gov', 'sgt', 'capt', 'col', 'lt', 'rev', 'hon', 'ave', 'blvd', 'rd',
   'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'cf', 'al', 'ca', 'min', 'max',
 ]);
+
+/** Characters after the whitespace that follows a full stop that may decide a sentence end ("No. 5"). */
+const LOOKAHEAD = 1;
+
+/** Abbreviations that are also ordinary sentence-final words; treated as abbreviations only before a digit. */
+const BEFORE_NUMBER = new Set(['no']);
 
 const CLOSERS = new Set(['"', "'", ')', ']', '}', '\u201d', '\u2019', '»']);
 
@@ -77,20 +92,38 @@ function findSentenceEnd(text: string): number {
       i = j - 1;
       continue;
     }
-    if (c === '.' && j === i + 1 && isAbbreviation(text, i)) continue;
+    if (c === '.' && j === i + 1) {
+      if (isListMarker(text, i)) continue;
+      const abbreviation = isAbbreviation(text, i);
+      if (abbreviation === 'before-number') {
+        // "No. 5" is an abbreviation, "No. It is sunny." ends a sentence: the character after the space decides.
+        if (j + LOOKAHEAD >= text.length) return -1;
+        if (/[0-9]/.test(text[j + LOOKAHEAD]!)) continue;
+      } else if (abbreviation) continue;
+    }
     return j;
   }
   return -1;
 }
 
-/** True when the full stop at `dot` closes an abbreviation or an initial rather than a sentence. */
-function isAbbreviation(text: string, dot: number): boolean {
+/**
+ * True when the full stop at `dot` closes an abbreviation or an initial rather than a sentence; 'before-number'
+ * for words that are abbreviations only before a number ("No. 5", but "No. It is not.").
+ */
+function isAbbreviation(text: string, dot: number): boolean | 'before-number' {
   let start = dot;
   while (start > 0 && /[A-Za-z.]/.test(text[start - 1]!)) start--;
   const word = text.slice(start, dot);
-  if (/^[A-Z]$/.test(word)) return true; // an initial: "J. Smith"
+  if (/^[A-HJ-Z]$/.test(word)) return true; // an initial: "J. Smith"; not the pronoun: "So do I. Then..."
+  if (BEFORE_NUMBER.has(word.toLowerCase())) return 'before-number';
   if (/^([A-Za-z]\.)+[A-Za-z]$/.test(word)) return true; // "e.g", "U.S", "i.e"
   return ABBREVIATIONS.has(word.toLowerCase());
+}
+
+/** True when the full stop at `dot` follows a line-initial number: a list item ("1. Open it"), not a sentence. */
+function isListMarker(text: string, dot: number): boolean {
+  const lineStart = text.lastIndexOf('\n', dot) + 1;
+  return /^\s*[0-9]{1,3}$/.test(text.slice(lineStart, dot));
 }
 
 function softBreak(text: string, maxChars: number): number {
