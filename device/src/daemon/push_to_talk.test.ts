@@ -1,0 +1,146 @@
+import { SPEECH_FORMAT } from '@pichat/shared';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { frame, harness } from '../testing/daemon-harness.js';
+
+const REPLY_FORMAT = { encoding: 'pcm_s16le' as const, sampleRateHz: 22050, channels: 1 };
+
+describe('push-to-talk turn', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('press starts a turn and streams frames, release ends it, the reply plays and is reported', async () => {
+    const h = harness();
+    h.link.goUp();
+    expect(h.daemon.state).toBe('idle');
+
+    h.daemon.button('press');
+    expect(h.daemon.state).toBe('listening');
+    expect(h.link.sentOf('turn.start')).toEqual([{ type: 'turn.start', turnId: 't1', format: SPEECH_FORMAT }]);
+    expect(h.source.running).toBe(true);
+    h.source.emit(frame());
+    h.source.emit(frame());
+
+    h.daemon.button('release');
+    expect(h.source.running).toBe(false);
+    expect(h.daemon.state).toBe('thinking');
+    h.source.emit(frame()); // a late frame from the recorder is not sent
+    expect(h.link.sentKinds).toEqual(['turn.start', 'audio', 'audio', 'turn.end']);
+
+    h.link.serverSends({ type: 'transcript', turnId: 't1', text: 'what time is it', final: true });
+    h.link.serverSends({ type: 'audio.start', turnId: 't1', format: REPLY_FORMAT });
+    expect(h.daemon.state).toBe('speaking');
+    const playback = h.sink.last!;
+    expect(playback.format).toEqual(REPLY_FORMAT);
+    h.link.serverSendsAudio(frame(2000, 882));
+    h.link.serverSendsAudio(frame(2000, 882));
+    h.link.serverSends({ type: 'audio.end', turnId: 't1' });
+    h.link.serverSends({ type: 'turn.done', turnId: 't1', outcome: 'answered', timings: {} });
+    expect(playback.finished).toBe(true);
+    expect(playback.bytes).toBe(1764);
+    expect(h.daemon.state).toBe('speaking'); // until the speaker has played it
+
+    playback.heardMs = 40;
+    playback.drain();
+    await vi.waitFor(() => expect(h.daemon.state).toBe('idle'));
+    expect(h.link.sentOf('playback.done')).toEqual([{ type: 'playback.done', turnId: 't1', heardMs: 40, interrupted: false }]);
+    expect(h.states).toEqual(['idle', 'listening', 'thinking', 'speaking', 'idle']);
+  });
+
+  it('ends the turn by itself at the maximum length', () => {
+    const h = harness({ maxTurnMs: 5000 });
+    h.link.goUp();
+    h.daemon.press();
+    vi.advanceTimersByTime(4999);
+    expect(h.daemon.state).toBe('listening');
+    vi.advanceTimersByTime(1);
+    expect(h.daemon.state).toBe('thinking');
+    expect(h.source.running).toBe(false);
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
+    h.daemon.release(); // the late release changes nothing
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
+  });
+
+  it('gives up waiting for a reply: error, then idle, never stuck in thinking', () => {
+    const h = harness({ replyTimeoutMs: 8000, errorHoldMs: 1000 });
+    h.link.goUp();
+    h.daemon.press();
+    h.daemon.release();
+    vi.advanceTimersByTime(8000);
+    expect(h.daemon.state).toBe('error');
+    expect(h.link.sentOf('turn.cancel')).toEqual([{ type: 'turn.cancel', turnId: 't1' }]);
+    vi.advanceTimersByTime(1000);
+    expect(h.daemon.state).toBe('idle');
+  });
+
+  it('turn.done without audio returns to idle; no_speech gives feedback', () => {
+    const h = harness();
+    h.link.goUp();
+    h.daemon.press();
+    h.daemon.release();
+    h.link.serverSends({ type: 'turn.done', turnId: 't1', outcome: 'no_speech', timings: {} });
+    expect(h.daemon.state).toBe('idle');
+    expect(h.feedback).toEqual(['listening', 'no_speech']);
+    vi.advanceTimersByTime(60_000); // no timer left to fire
+    expect(h.states).toEqual(['idle', 'listening', 'thinking', 'idle']);
+  });
+
+  it('a capture failure cancels the turn and shows an error, then recovers', () => {
+    const h = harness({ errorHoldMs: 500 });
+    h.link.goUp();
+    h.daemon.press();
+    h.source.fail(new Error('arecord not found: install alsa-utils'));
+    expect(h.daemon.state).toBe('error');
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.cancel']);
+    expect(h.log.lines.some((l) => l.includes('capture failed'))).toBe(true);
+    vi.advanceTimersByTime(500);
+    expect(h.daemon.state).toBe('idle');
+    h.daemon.press();
+    expect(h.daemon.state).toBe('listening');
+  });
+
+  it('a server error for the current turn ends it; errors for other turns are ignored', () => {
+    const h = harness();
+    h.link.goUp();
+    h.daemon.press();
+    h.link.serverSends({ type: 'error', code: 'turn_too_long', message: 'too long', turnId: 'other' });
+    expect(h.daemon.state).toBe('listening');
+    h.link.serverSends({ type: 'error', code: 'turn_too_long', message: 'too long', turnId: 't1' });
+    expect(h.daemon.state).toBe('error');
+    expect(h.source.running).toBe(false);
+  });
+
+  it('counts frames the link could not take instead of blocking', () => {
+    const h = harness();
+    h.link.goUp();
+    h.daemon.press();
+    h.link.congested = true;
+    h.source.emit(frame());
+    h.link.congested = false;
+    h.source.emit(frame());
+    h.daemon.release();
+    expect(h.link.sentKinds).toEqual(['turn.start', 'audio', 'turn.end']);
+    expect(h.log.lines.find((l) => l.includes('turn ended'))).toContain('framesDropped=1');
+  });
+});
+
+describe('a reply that stops halfway', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('is played out after the reply timeout without audio, never left speaking forever', async () => {
+    const h = harness({ replyTimeoutMs: 4000 });
+    h.link.goUp();
+    h.daemon.press();
+    h.daemon.release();
+    h.link.serverSends({ type: 'audio.start', turnId: 't1', format: REPLY_FORMAT });
+    vi.advanceTimersByTime(3000);
+    h.link.serverSendsAudio(frame()); // audio keeps the reply alive
+    vi.advanceTimersByTime(3000);
+    expect(h.sink.last!.finished).toBe(false);
+    vi.advanceTimersByTime(1000);
+    expect(h.sink.last!.finished).toBe(true);
+    h.sink.last!.drain();
+    await vi.waitFor(() => expect(h.daemon.state).toBe('idle'));
+    expect(h.link.sentOf('playback.done')).toHaveLength(1);
+  });
+});
