@@ -2,7 +2,7 @@ import { SentenceSegmenter, durationMs, type AudioFormat, type ServerMessage, ty
 import { AudioOut } from './audio-out.js';
 import { StageError, isAbort, raceAbort, toStageError } from './errors.js';
 import { AsyncQueue } from './prefetch.js';
-import type { Brain, BrainAction, SpeechToText, SttStream, TextToSpeech } from './providers.js';
+import type { Brain, BrainAction, BrainRequest, SpeechToText, SttStream, TextToSpeech } from './providers.js';
 import { speakSentences } from './speak.js';
 
 /** Where a turn's output goes: the device connection (or, later, a browser). */
@@ -23,8 +23,8 @@ export interface TurnOptions {
   format: AudioFormat;
   /** Formats the client can play. */
   playback: readonly AudioFormat[];
-  /** The last reply on this device, and its volume, for the skills. */
-  context: { lastReply?: string; volume: number };
+  /** The last reply on this device, its volume and the conversation so far, for the brain. */
+  context: Omit<BrainRequest['context'], 'now'>;
   /** Called for each action of the reply (volume, new conversation) before its audio is sent. */
   onAction?: (action: BrainAction) => void;
   now?: () => Date;
@@ -161,6 +161,8 @@ export class Turn {
         text = reply.text;
       }
       result.reply = await this.speak(text, out);
+      // A provider may simply end its stream on abort (the contract allows it): still an abort, not an answer.
+      if (signal.aborted) result.outcome = this.outcomeOnAbort;
     } catch (err) {
       if (isAbort(err, signal)) {
         result.outcome = this.outcomeOnAbort;

@@ -1,0 +1,168 @@
+import { SPEECH_FORMAT } from '@pichat/shared';
+import type { Logger } from '../../log.js';
+import type { TextToSpeech, TtsStream } from '../../pipeline/providers.js';
+import { azureError } from '../azure/errors.js';
+import type { AzureSpeechPorts, SynthesizerPort } from '../azure/ports.js';
+import { reportUsage, type UsageSink } from '../usage.js';
+import { buildSsml } from './ssml.js';
+import type { VoiceChoice } from './voices.js';
+
+export interface AzureSpeechTtsOptions {
+  ports: AzureSpeechPorts;
+  voice: VoiceChoice;
+  /** SSML prosody rate, e.g. "+10%". */
+  rate?: string;
+  onUsage?: UsageSink;
+  logger?: Logger;
+}
+
+interface Request {
+  id: number;
+  signal: AbortSignal;
+  push(chunk: Uint8Array): void;
+}
+
+/**
+ * Azure Speech synthesis as Raw16Khz16BitMonoPcm (no WAV header per chunk), streamed from the `synthesizing` events.
+ * One synthesizer is reused across requests (it keeps its connection warm: a much shorter time to first byte) and
+ * requests run one at a time, in call order, so every audio event belongs to the request that is current.
+ *
+ * The JS SDK cannot stop a synthesis. When the current request is aborted (barge-in, a timeout wrapper), its
+ * stream ends at once, events still arriving for it are dropped by request id, and that synthesizer is retired
+ * (closed) so that the next request does not wait behind the abandoned one; the next request creates a new one.
+ */
+export class AzureSpeechTts implements TextToSpeech {
+  readonly name = 'azure-speech-tts';
+  private synthesizer: SynthesizerPort | undefined;
+  private current: Request | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private nextId = 0;
+
+  constructor(private readonly options: AzureSpeechTtsOptions) {}
+
+  synthesize(text: string, signal: AbortSignal): TtsStream {
+    return { format: SPEECH_FORMAT, chunks: this.chunks(text, signal) };
+  }
+
+  /** Closes the reused synthesizer (at shutdown). */
+  async close(): Promise<void> {
+    const s = this.synthesizer;
+    this.synthesizer = undefined;
+    await s?.close();
+  }
+
+  private async *chunks(text: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    const id = ++this.nextId;
+    const items: Uint8Array[] = [];
+    let done = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const request: Request = {
+      id,
+      signal,
+      push: (chunk) => {
+        items.push(chunk);
+        notify();
+      },
+    };
+    const onAbort = (): void => notify();
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    // Wait for our turn on the synthesizer, then speak; the queue moves on when we finish or are aborted.
+    let release!: () => void;
+    const ours = new Promise<void>((resolve) => (release = resolve));
+    const before = this.queue;
+    this.queue = before.then(() => ours);
+    void (async () => {
+      await before;
+      if (signal.aborted) return;
+      let synthesizer: SynthesizerPort;
+      try {
+        synthesizer = this.ensureSynthesizer();
+      } catch (err) {
+        failure = azureError(this.name, err);
+        return;
+      }
+      this.current = request;
+      const retire = (): void => {
+        // Abandoned mid-synthesis: retire this synthesizer; its late events are dropped (current !== request).
+        if (this.synthesizer === synthesizer) this.synthesizer = undefined;
+        void synthesizer.close().catch(() => undefined);
+      };
+      signal.addEventListener('abort', retire, { once: true });
+      try {
+        await raceSignal(synthesizer.speakSsml(buildSsml(text, { ...this.options.voice, ...(this.options.rate ? { rate: this.options.rate } : {}) })), signal);
+      } catch (err) {
+        if (!signal.aborted) {
+          failure = azureError(this.name, err);
+          // A failed synthesizer may hold a broken connection: start afresh next time.
+          if (this.synthesizer === synthesizer) this.synthesizer = undefined;
+          void synthesizer.close().catch(() => undefined);
+        }
+      } finally {
+        signal.removeEventListener('abort', retire);
+        if (this.current === request) this.current = undefined;
+      }
+    })().finally(() => {
+      done = true;
+      release();
+      notify();
+    });
+
+    try {
+      for (;;) {
+        if (signal.aborted) return;
+        const item = items.shift();
+        if (item) {
+          yield item;
+          continue;
+        }
+        if (done) {
+          if (failure) throw failure;
+          return;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      reportUsage(this.options.onUsage, { provider: this.name, model: this.options.voice.voice, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
+    }
+  }
+
+  private ensureSynthesizer(): SynthesizerPort {
+    if (this.synthesizer) return this.synthesizer;
+    const synthesizer = this.options.ports.createSynthesizer();
+    synthesizer.onAudio = (audio) => {
+      const request = this.current;
+      // Late chunks: only the current, live request of the current synthesizer gets audio.
+      if (!request || request.signal.aborted || this.synthesizer !== synthesizer) return;
+      request.push(new Uint8Array(audio.slice(0)));
+    };
+    this.synthesizer = synthesizer;
+    return synthesizer;
+  }
+}
+
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
