@@ -194,7 +194,7 @@ export class Turn {
   private async speak(text: AsyncIterable<string>, out: AudioOut): Promise<string> {
     const signal = this.controller.signal;
     const sentences = new AsyncQueue<string>();
-    const segmenter = new SentenceSegmenter();
+    const segmenter = new SentenceSegmenter(250, true);
     let whole = '';
     const writer = (async () => {
       try {

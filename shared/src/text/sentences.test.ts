@@ -162,3 +162,21 @@ describe('long sentences', () => {
     for (const p of out) expect(p.length).toBeLessThanOrEqual(50);
   });
 });
+
+describe('eager mode (live LLM text)', () => {
+  test('ends a sentence at a stop after an ordinary word without waiting for the next token', () => {
+    const seg = new SentenceSegmenter(250, true);
+    expect(seg.push('The lights are on')).toEqual([]);
+    expect(seg.push('.')).toEqual(['The lights are on.']);
+    expect(seg.push(' Anything else?')).toEqual(['Anything else?']);
+    expect(seg.flush()).toEqual([]);
+  });
+
+  test('still waits after numbers, abbreviations, initials and capitalised words', () => {
+    const seg = new SentenceSegmenter(250, true);
+    for (const piece of ['Ask Dr.', ' Smith or J.', ' Doe etc.', ' Ok.']) expect(seg.push(piece)).toEqual([]);
+    const all = new SentenceSegmenter(250, true);
+    const out = [...all.push('It costs $3.'), ...all.push('50. Ask Dr.'), ...all.push(' Smith etc.'), ...all.push(' Fine')];
+    expect([...out, ...all.flush()]).toEqual(['It costs $3.50.', 'Ask Dr. Smith etc. Fine']);
+  });
+});

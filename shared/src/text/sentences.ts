@@ -15,7 +15,17 @@
 export class SentenceSegmenter {
   private buffer = '';
 
-  constructor(private readonly maxChars = 250) {}
+  /**
+   * @param maxChars longest piece returned.
+   * @param eager when true (for live LLM text), a `.`, `!` or `?` right after an ordinary lower-case word at the
+   *   very end of the pushed text ends the sentence without waiting for the next character, saving one token
+   *   interval before speech starts. The price: a dotted word such as "example.com" arriving exactly split at its
+   *   dot is cut there. Off by default, so that output never depends on how text was split.
+   */
+  constructor(
+    private readonly maxChars = 250,
+    private readonly eager = false,
+  ) {}
 
   /** Adds text; returns the sentences it completed, trimmed, in order. */
   push(text: string): string[] {
@@ -32,6 +42,9 @@ export class SentenceSegmenter {
       if (this.buffer.length > this.maxChars + LOOKAHEAD) {
         this.take(softBreak(this.buffer, this.maxChars), out);
         continue;
+      }
+      if (this.eager && this.buffer.length <= this.maxChars && endsWithPlainWordStop(this.buffer)) {
+        this.take(this.buffer.length, out);
       }
       return out;
     }
@@ -118,6 +131,14 @@ function isAbbreviation(text: string, dot: number): boolean | 'before-number' {
   if (BEFORE_NUMBER.has(word.toLowerCase())) return 'before-number';
   if (/^([A-Za-z]\.)+[A-Za-z]$/.test(word)) return true; // "e.g", "U.S", "i.e"
   return ABBREVIATIONS.has(word.toLowerCase());
+}
+
+/** True when `text` ends with an ordinary lower-case word (not an abbreviation) and one `.`, `!` or `?`. */
+function endsWithPlainWordStop(text: string): boolean {
+  const match = /(?:^|[\s(\["'\u201c])([a-z]{2,})[.!?]$/.exec(text);
+  if (!match) return false;
+  const word = match[1]!;
+  return !ABBREVIATIONS.has(word) && !BEFORE_NUMBER.has(word);
 }
 
 /** True when the full stop at `dot` follows a line-initial number: a list item ("1. Open it"), not a sentence. */
