@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { PROTOCOL_VERSION, type DeviceHello } from '@pichat/shared';
-import { ArecordSource } from './audio/capture.js';
-import { selectSink } from './audio/select-sink.js';
-import { describeGpioError, GpioButton, loadGpio } from './button/gpio.js';
-import { resolveGpioNumber } from './button/gpio-number.js';
-import { KeyboardButton } from './button/keyboard.js';
+import { formatDeviceList, listAlsaDevices } from './audio/alsa-devices.js';
 import { parseConfig, type DeviceConfig } from './config/config.js';
 import { mergeEnv, readEnvFile } from './config/env-file.js';
-import { Daemon } from './daemon/daemon.js';
-import type { PushButton } from './daemon/ports.js';
-import { WsLink } from './link/ws-link.js';
-import { createLogger, type Logger } from './log.js';
+import { startDevice } from './device-app.js';
+import { createLogger } from './log.js';
 
-/** Wires the real capture, playback, button and link into the daemon. The program entry: `node device/dist/main.js`. */
+/**
+ * The program entry, as systemd runs it: `node device/dist/main.js`. `--list-devices` prints the ALSA microphones
+ * and speakers by name and exits; otherwise the daemon runs until SIGTERM or SIGINT.
+ */
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+const USAGE = `usage: pichat-device [--list-devices | --version | --help]
+  (no option)      run the push-to-talk daemon, configured by /etc/pichat/device.env and the environment
+  --list-devices   list ALSA microphones and speakers by name, for PICHAT_CAPTURE_DEVICE / PICHAT_PLAYBACK_DEVICE
+`;
+
+/** Longest a shutdown may take before the process exits anyway, in ms (systemd's TimeoutStopSec is longer). */
+const SHUTDOWN_TIMEOUT_MS = 3000;
 
 function loadConfig(): DeviceConfig {
   const file = readEnvFile(process.env);
@@ -31,26 +35,20 @@ function loadConfig(): DeviceConfig {
   return parsed.config;
 }
 
-async function createButton(config: DeviceConfig, log: Logger): Promise<PushButton> {
-  if (config.button.kind === 'keyboard') {
-    if (process.stdin.isTTY) log.info('keyboard push-to-talk: Space or Enter starts talking, press again to stop');
-    else log.info('keyboard push-to-talk on stdin: a line "press" / "release" (or any line to toggle)');
-    return new KeyboardButton(process.stdin);
+async function main(args: readonly string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(USAGE);
+  if (args.includes('--version')) return void process.stdout.write(`${VERSION}\n`);
+  if (args.includes('--list-devices')) {
+    const [capture, playback] = await Promise.all([listAlsaDevices('capture'), listAlsaDevices('playback')]);
+    process.stdout.write(formatDeviceList(capture, playback));
+    return;
   }
-  const bcm = config.button.bcm;
-  const resolved = resolveGpioNumber(bcm);
-  if (!resolved.ok) throw new Error(`PICHAT_BUTTON=gpio:${bcm}: ${resolved.problem}`);
-  let create;
-  try {
-    create = await loadGpio();
-  } catch (error) {
-    throw new Error(describeGpioError(error, bcm));
+  const unknown = args.filter((a) => a.startsWith('-'));
+  if (unknown.length > 0) {
+    process.stderr.write(`pichat-device: unknown option ${unknown.join(' ')}\n${USAGE}`);
+    process.exit(2);
   }
-  log.info('GPIO button', { bcm, sysfsNumber: resolved.sysfsNumber, chip: resolved.chip });
-  return new GpioButton({ bcm, sysfsNumber: resolved.sysfsNumber, debounceMs: config.buttonDebounceMs, create, log });
-}
 
-async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   // Last line of defence: the recorder and ws quirks are handled where they arise; anything else is logged, and
@@ -61,74 +59,27 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const source = new ArecordSource({ device: config.captureDevice, frameMs: config.frameMs, log });
-  const sink = await selectSink({
-    backend: config.playbackBackend,
-    device: config.playbackDevice,
-    tailPadMs: config.tailPadMs,
-    log,
-  });
-  const button = await createButton(config, log);
-
-  let volume = config.volume;
-  const hello = (): DeviceHello => ({
-    type: 'hello',
-    protocol: PROTOCOL_VERSION,
-    device: { name: config.deviceName, version: VERSION },
-    capabilities: { playback: [...sink.formats], features: ['volume'] },
-    volume,
-  });
-  const link = new WsLink({
-    url: config.serverUrl,
-    token: config.token,
-    hello,
-    log,
-    pingIntervalMs: config.pingIntervalMs,
-    deadAfterMs: config.heartbeatTimeoutMs,
-    helloTimeoutMs: 10_000,
-    backoffInitialMs: config.reconnectInitialMs,
-    backoffMaxMs: config.reconnectMaxMs,
-    maxBufferedBytes: 64 * 1024,
-  });
-  const daemon = new Daemon({
-    source,
-    sink,
-    link,
-    log,
-    volume,
-    maxTurnMs: config.maxTurnMs,
-    replyTimeoutMs: config.replyTimeoutMs,
-    errorHoldMs: 2000,
-    onState: (state) => log.info('state', { state }),
-    onVolume: (v) => (volume = v),
-  });
-
-  daemon.start();
-  button.start((edge) => daemon.button(edge));
-  link.start();
-  log.info('pichat-device started', {
-    version: VERSION,
-    server: config.serverUrl,
-    button: button.name,
-    capture: config.captureDevice,
-    playback: sink.name,
-  });
+  const app = await startDevice({ config, log, version: VERSION, env: process.env, stdin: process.stdin });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
-    setTimeout(() => process.exit(0), 3000).unref();
-    button.close();
-    daemon.close();
-    void link.close().then(() => process.exit(0));
+    setTimeout(() => {
+      log.warn('shutdown took too long, exiting anyway', { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+      process.exit(0);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    void app.stop().then(() => {
+      log.info('stopped');
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
+main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`pichat-device: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Labels of the Raspberry Pi's main GPIO controller: Pi 0–3, Pi 4, Pi 5 (RP1). */
-const PI_CHIP_LABEL = /^(pinctrl-bcm2835|pinctrl-bcm2711|pinctrl-rp1|rp1)$/;
+export const PI_CHIP_LABEL = /^(pinctrl-bcm2835|pinctrl-bcm2711|pinctrl-rp1|rp1)$/;
 
 export type GpioNumber = { ok: true; sysfsNumber: number; chip: string; base: number } | { ok: false; problem: string };
 

@@ -65,6 +65,82 @@ describe('parseConfig', () => {
   });
 });
 
+describe('issue 3 settings', () => {
+  it('defaults: hold mode, 300 ms pre-roll, arecord, no LED, state under /var/lib/pichat-device', () => {
+    const r = parseConfig({ PICHAT_DEVICE_TOKEN: 'secret-token-1' });
+    expect(r.ok && r.config).toMatchObject({
+      buttonMode: 'hold',
+      longPressMs: 1500,
+      gpioBackend: 'auto',
+      gpioChip: undefined,
+      led: { kind: 'none' },
+      captureBackend: 'arecord',
+      preRollMs: 300,
+      micGainDb: 0,
+      jitterMs: 60,
+      earconVolume: 60,
+      stateDir: '/var/lib/pichat-device',
+      tlsCa: undefined,
+    });
+  });
+
+  it('reads every new setting, systemd StateDirectory included', () => {
+    const r = parseConfig({
+      PICHAT_DEVICE_TOKEN: 'secret-token-1',
+      PICHAT_BUTTON: 'gpio:17',
+      PICHAT_BUTTON_MODE: 'tap',
+      PICHAT_LONG_PRESS_MS: '2000',
+      PICHAT_GPIO_BACKEND: 'gpiod',
+      PICHAT_GPIO_CHIP: 'gpiochip4',
+      PICHAT_LED: 'gpio:27',
+      PICHAT_CAPTURE_BACKEND: 'mic',
+      PICHAT_PREROLL_MS: '0',
+      PICHAT_MIC_GAIN_DB: '-6',
+      PICHAT_JITTER_MS: '100',
+      PICHAT_EARCON_VOLUME: '0',
+      PICHAT_TLS_CA: '/etc/pichat/ca.pem',
+      STATE_DIRECTORY: '/var/lib/pichat-device:/var/lib/other',
+    });
+    expect(r.ok && r.config).toMatchObject({
+      buttonMode: 'tap',
+      longPressMs: 2000,
+      gpioBackend: 'gpiod',
+      gpioChip: 'gpiochip4',
+      led: { kind: 'gpio', bcm: 27 },
+      captureBackend: 'mic',
+      preRollMs: 0,
+      micGainDb: -6,
+      jitterMs: 100,
+      earconVolume: 0,
+      tlsCa: '/etc/pichat/ca.pem',
+      stateDir: '/var/lib/pichat-device',
+    });
+    expect(parseConfig({ PICHAT_DEVICE_TOKEN: 'secret-token-1', PICHAT_STATE_DIR: '/tmp/s', STATE_DIRECTORY: '/x' })).toMatchObject({ config: { stateDir: '/tmp/s' } });
+  });
+
+  it('one line per problem for the new settings', () => {
+    const r = parseConfig({
+      PICHAT_DEVICE_TOKEN: 'secret-token-1',
+      PICHAT_BUTTON: 'gpio:17',
+      PICHAT_BUTTON_MODE: 'toggle',
+      PICHAT_MIC_GAIN_DB: '+40',
+      PICHAT_LED: 'gpio:17',
+      PICHAT_LONG_PRESS_MS: '100',
+      PICHAT_GPIO_CHIP: 'pinctrl-rp1',
+    });
+    expect(r.ok ? [] : r.problems).toEqual([
+      'PICHAT_BUTTON_MODE: must be one of hold, tap',
+      'PICHAT_MIC_GAIN_DB: must be at most 30 dB',
+    ]);
+    const crossed = parseConfig({ PICHAT_DEVICE_TOKEN: 'secret-token-1', PICHAT_BUTTON: 'gpio:17', PICHAT_LED: 'gpio:17', PICHAT_LONG_PRESS_MS: '100', PICHAT_GPIO_CHIP: 'pinctrl-rp1' });
+    expect(crossed.ok ? [] : crossed.problems).toEqual([
+      "PICHAT_LED: must not be the button's pin",
+      'PICHAT_LONG_PRESS_MS: must be 0 (off) or at least 300 ms',
+      'PICHAT_GPIO_CHIP: must be a chip name such as gpiochip0 (see gpiodetect)',
+    ]);
+  });
+});
+
 describe('env file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pichat-env-'));
   writeFileSync(join(dir, 'device.env'), 'PICHAT_DEVICE_TOKEN=from-file-123\nPICHAT_VOLUME=40\n');

@@ -2,7 +2,7 @@ import { applyGain, type ServerMessage } from '@pichat/shared';
 import { clampVolume, volumeToGain } from '../audio/volume.js';
 import type { Logger } from '../log.js';
 import type { AudioSink, AudioSource, ButtonEdge, Capture, Link, Playback, PlaybackResult } from './ports.js';
-import type { DeviceState, Feedback } from './state.js';
+import type { ButtonMode, DeviceState, Feedback } from './state.js';
 
 export interface DaemonOptions {
   source: AudioSource;
@@ -17,6 +17,13 @@ export interface DaemonOptions {
   replyTimeoutMs: number;
   /** How long the error state lasts before idle, in ms. */
   errorHoldMs: number;
+  /**
+   * `hold` (default): the turn lasts while the button is held. `tap`: a press starts a turn and the next press ends
+   * it (releases are ignored), and a press held for `longPressMs` cancels whatever is going on.
+   */
+  mode?: ButtonMode;
+  /** Tap mode: a press held this long cancels the turn and the reply, in ms; 0 turns the gesture off. */
+  longPressMs?: number;
   /** Makes turn ids; a time-based default. */
   newTurnId?: () => string;
   onState?: (state: DeviceState, previous: DeviceState) => void;
@@ -61,10 +68,14 @@ export class Daemon {
   private errorTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly newTurnId: () => string;
+  private readonly mode: ButtonMode;
+  /** Tap mode: fires when the press in progress has been held for `longPressMs`. */
+  private longPressTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: DaemonOptions) {
     this.volumeValue = clampVolume(o.volume);
     this.newTurnId = o.newTurnId ?? defaultTurnId;
+    this.mode = o.mode ?? 'hold';
     this.stateValue = o.link.isUp ? 'idle' : 'offline';
   }
 
@@ -91,10 +102,24 @@ export class Daemon {
     });
   }
 
-  /** Feeds a button edge; main wires `button.start((e) => daemon.button(e))`. */
+  /**
+   * Feeds a button edge; main wires `button.start((e) => daemon.button(e))`. In hold mode a press is `press()` and a
+   * release `release()`; in tap mode a press while listening ends the turn, other presses start one, releases only
+   * end the long-press watch.
+   */
   button(edge: ButtonEdge): void {
-    if (edge === 'press') this.press();
-    else this.release();
+    if (this.mode === 'hold') {
+      if (edge === 'press') this.press();
+      else this.release();
+      return;
+    }
+    clearTimeout(this.longPressTimer);
+    this.longPressTimer = undefined;
+    if (edge === 'release') return;
+    const longPressMs = this.o.longPressMs ?? 0;
+    if (longPressMs > 0) this.longPressTimer = setTimeout(() => this.cancel('long press'), longPressMs);
+    if (this.stateValue === 'listening') this.endTurn('tapped');
+    else this.press();
   }
 
   press(): void {
@@ -127,14 +152,36 @@ export class Daemon {
     this.o.onFeedback?.('volume');
   }
 
-  /** Stops capture and playback and forgets the link. Idempotent. */
-  close(): void {
+  /**
+   * Drops whatever is going on without starting anything: the turn is cancelled on the server (`turn.cancel`), the
+   * reply is silenced and reported as heard so far. The state becomes idle (offline without a link).
+   */
+  cancel(why: string): void {
+    const interrupted = this.speaking ? this.interruptPlayback() : undefined;
+    const turn = this.turn;
+    if (!turn && !interrupted) return;
+    if (turn) this.o.link.send({ type: 'turn.cancel', turnId: turn.id });
+    this.dropTurn();
+    clearTimeout(this.errorTimer);
+    this.o.log.info('turn cancelled', { turnId: turn?.id ?? interrupted?.turnId, why });
+    this.o.onFeedback?.('cancelled');
+    this.setState(this.o.link.isUp ? 'idle' : 'offline');
+  }
+
+  /**
+   * Stops capture and playback and forgets the link. Idempotent. Resolves once the recorder of a turn in progress
+   * is gone, so that shutdown leaves no child process behind.
+   */
+  close(): Promise<void> {
+    clearTimeout(this.longPressTimer);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     if (this.speaking) this.speaking.playback.stop();
     this.speaking = undefined;
+    const closed = this.turn?.capture?.closed;
     this.dropTurn();
     clearTimeout(this.errorTimer);
+    return closed ?? Promise.resolve();
   }
 
   private startTurn(): void {
@@ -175,6 +222,7 @@ export class Daemon {
     clearTimeout(turn.timer);
     this.o.log.info('turn ended', { turnId: turn.id, why, framesSent: turn.framesSent, framesDropped: turn.framesDropped });
     this.o.link.send({ type: 'turn.end', turnId: turn.id });
+    this.o.onFeedback?.('done');
     this.setState('thinking');
     turn.timer = setTimeout(() => {
       if (this.turn !== turn || this.stateValue !== 'thinking') return;

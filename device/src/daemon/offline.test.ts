@@ -68,6 +68,6 @@ describe('offline', () => {
     h.daemon.press();
     expect(h.sink.last!.stopped).toBe(true);
     expect(h.daemon.state).toBe('offline');
-    expect(h.feedback).toEqual(['listening', 'offline']);
+    expect(h.feedback).toEqual(['listening', 'done', 'offline']);
   });
 });

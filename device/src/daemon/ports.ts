@@ -69,8 +69,11 @@ export interface PushButton {
   /** For logs: "gpio:17", "keyboard". */
   readonly name: string;
   start(onEdge: (edge: ButtonEdge) => void): void;
-  /** Releases the input (unexports the pin, restores the terminal). Idempotent. */
-  close(): void;
+  /**
+   * Releases the input (unexports the pin, stops the watcher process, restores the terminal). Idempotent. Returns
+   * a promise when releasing takes a process to exit; it resolves once it has.
+   */
+  close(): void | Promise<void>;
 }
 
 /** Events of a `Link`, each optional so that a listener picks what it needs. */

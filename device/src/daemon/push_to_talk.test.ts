@@ -79,7 +79,7 @@ describe('push-to-talk turn', () => {
     h.daemon.release();
     h.link.serverSends({ type: 'turn.done', turnId: 't1', outcome: 'no_speech', timings: {} });
     expect(h.daemon.state).toBe('idle');
-    expect(h.feedback).toEqual(['listening', 'no_speech']);
+    expect(h.feedback).toEqual(['listening', 'done', 'no_speech']);
     vi.advanceTimersByTime(60_000); // no timer left to fire
     expect(h.states).toEqual(['idle', 'listening', 'thinking', 'idle']);
   });

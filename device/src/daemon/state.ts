@@ -17,5 +17,11 @@ export const DEVICE_STATES = ['offline', 'idle', 'listening', 'thinking', 'speak
 
 export type DeviceState = (typeof DEVICE_STATES)[number];
 
-/** Short cues for the person at the device: earcons and LED blinks hang off these (issue 3). */
-export type Feedback = 'listening' | 'offline' | 'error' | 'no_speech' | 'volume';
+/**
+ * Short cues for the person at the device: earcons and LED blinks hang off these. `done`: capture ended (release,
+ * tap, max length), the question is on its way; `cancelled`: a long press dropped the turn.
+ */
+export type Feedback = 'listening' | 'done' | 'cancelled' | 'offline' | 'error' | 'no_speech' | 'volume';
+
+/** How the button drives turns: held for the whole turn, or tapped to start and tapped again to stop. */
+export type ButtonMode = 'hold' | 'tap';

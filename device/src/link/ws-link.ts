@@ -27,6 +27,11 @@ export interface WsLinkOptions {
   maxBufferedBytes: number;
   /** Largest frame accepted from the server, in bytes. */
   maxPayloadBytes?: number;
+  /**
+   * For `wss://`: PEM certificate(s) of the CA that signed the server's certificate (a self-signed server on the
+   * LAN). Undefined trusts the system's CAs. Certificates are always verified; there is no switch to turn that off.
+   */
+  ca?: string | Buffer;
   random?: () => number;
 }
 
@@ -140,6 +145,7 @@ export class WsLink implements Link {
       perMessageDeflate: false,
       maxPayload: this.o.maxPayloadBytes ?? 1024 * 1024,
       handshakeTimeout: this.o.helloTimeoutMs,
+      ...(this.o.ca ? { ca: this.o.ca } : {}),
     });
     this.ws = ws;
     this.lastProblem = '';
