@@ -32,7 +32,7 @@ fi
 # Debian packages: speech engines (pocketsphinx, espeak-ng), ALSA tools and headers (arecord/aplay, the speaker
 # addon), sox (audio conversion), a compiler for native addons.
 packages=(pocketsphinx pocketsphinx-en-us espeak-ng sox alsa-utils libasound2-dev python3 make g++)
-if [ "$want_test" = 1 ]; then packages+=(shellcheck); fi
+if [ "$want_test" = 1 ]; then packages+=(shellcheck chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

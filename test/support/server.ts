@@ -1,28 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build, type App, type AppDeps } from '../../server/src/app.js';
-import { MemoryDeviceRegistry } from '../../server/src/devices/registry.js';
+import { MemoryDeviceRegistry, type DeviceRegistry } from '../../server/src/devices/registry.js';
+import { openStore, type SqliteStore } from '../../server/src/store/sqlite.js';
 import { FakeBrain, FakeStt, FakeTts } from '../../server/src/testing/fakes.js';
 
 export interface TestServer {
   app: App;
   url: string;
   httpUrl: string;
-  registry: MemoryDeviceRegistry;
+  /** The device registry: in memory, or the store's devices table with `store: true`. */
+  registry: DeviceRegistry & { add(name: string, token: string): unknown };
   token: string;
   stt: FakeStt;
   brain: FakeBrain;
   tts: FakeTts;
+  /** With `store: true`: the SQLite store in a temporary directory, and the admin password. */
+  store?: SqliteStore;
+  admin?: { username: string; password: string };
   close(): Promise<void>;
 }
 
-/** A real server on a loopback port with in-memory stand-in providers (override any of them). */
-export async function startTestServer(overrides: Partial<AppDeps> & { stt?: FakeStt; brain?: FakeBrain; tts?: FakeTts } = {}): Promise<TestServer> {
+/**
+ * A real server on a loopback port with in-memory stand-in providers (override any of them). With `store: true`
+ * it also has the history store (a temporary SQLite file), the web chat, REST and the admin login.
+ */
+export async function startTestServer(
+  overrides: Partial<Omit<AppDeps, 'store'>> & { stt?: FakeStt; brain?: FakeBrain; tts?: FakeTts; store?: boolean } = {},
+): Promise<TestServer> {
   const stt = overrides.stt ?? new FakeStt();
   const brain = overrides.brain ?? new FakeBrain();
   const tts = overrides.tts ?? new FakeTts();
-  const registry = new MemoryDeviceRegistry();
+  const { store: withStore, ...deps } = overrides;
+  let dir: string | undefined;
+  let store: SqliteStore | undefined;
+  let registry: TestServer['registry'];
+  if (withStore) {
+    dir = mkdtempSync(join(tmpdir(), 'pichat-test-'));
+    store = openStore(dir);
+    registry = store.devices;
+  } else {
+    registry = new MemoryDeviceRegistry();
+  }
   const token = 'test-token-1';
   registry.add('kitchen', token);
-  const app = build({ registry, ...overrides, providers: overrides.providers ?? { stt, brain, tts } });
+  const app = build({ registry, ...deps, ...(store ? { store } : {}), providers: deps.providers ?? { stt, brain, tts } });
+  let admin: TestServer['admin'];
+  if (app.auth) {
+    const password = 'test-password-123';
+    await app.auth.ensureAdmin('admin', password);
+    admin = { username: 'admin', password };
+  }
   const address = await app.listen(0, '127.0.0.1');
   return {
     app,
@@ -33,6 +62,12 @@ export async function startTestServer(overrides: Partial<AppDeps> & { stt?: Fake
     stt,
     brain,
     tts,
-    close: () => app.close(),
+    ...(store ? { store } : {}),
+    ...(admin ? { admin } : {}),
+    close: async () => {
+      await app.close();
+      store?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

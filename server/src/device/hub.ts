@@ -57,11 +57,19 @@ export class DeviceHub {
     this.sessions.set(device.id, session);
     this.registry.touch(device.id, new Date());
     this.deps.log.info('device connected', { device: device.id, name: device.name });
+    this.deps.events?.onConnectionChange?.(device, true);
     ws.on('close', (code) => {
-      if (this.sessions.get(device.id) === session) this.sessions.delete(device.id);
+      const current = this.sessions.get(device.id) === session;
+      if (current) this.sessions.delete(device.id);
       this.registry.touch(device.id, new Date());
       this.deps.log.info('device disconnected', { device: device.id, code });
+      if (current) this.deps.events?.onConnectionChange?.(device, false);
     });
+  }
+
+  /** Disconnects one device (its token was revoked). */
+  disconnect(deviceId: string, code: number, reason: string): void {
+    this.sessions.get(deviceId)?.close(code, reason);
   }
 
   /** Closes every device connection (server shutdown: devices reconnect to the next instance). */

@@ -16,6 +16,7 @@ import {
 import type { WebSocket } from 'ws';
 import type { DeviceRecord } from '../devices/registry.js';
 import type { Logger } from '../log.js';
+import type { TurnObserver, TurnRecorder } from '../chat/recorder.js';
 import type { BrainAction } from '../pipeline/providers.js';
 import { Turn, type TurnProviders, type TurnResult } from '../pipeline/turn.js';
 
@@ -46,6 +47,10 @@ export const INPUT_FORMATS: readonly AudioFormat[] = [SPEECH_FORMAT];
 export interface SessionEvents {
   onTurnFinished?(device: DeviceRecord, result: TurnResult): void;
   onPlaybackDone?(device: DeviceRecord, message: MessageOf<DeviceMessage, 'playback.done'>): void;
+  /** A device connected (true) or went away (false). */
+  onConnectionChange?(device: DeviceRecord, online: boolean): void;
+  /** The device's volume changed (a skill, the web UI). */
+  onVolumeChange?(device: DeviceRecord, volume: number): void;
 }
 
 export interface SessionDeps {
@@ -54,7 +59,14 @@ export interface SessionDeps {
   log: Logger;
   serverVersion: string;
   events?: SessionEvents;
+  /** Records turns into the conversation history (absent: nothing is recorded). */
+  recorder?: TurnRecorder;
+  /** A volume set from the web UI while the device was away, to apply after its hello (consumed). */
+  takePendingVolume?(deviceId: string): number | undefined;
 }
+
+/** How many recent turns keep their observer for a late `playback.done`. */
+const OBSERVED_TURNS = 4;
 
 /**
  * One connected device: protocol state, its one active turn, heartbeat. Bad input from the device gets an
@@ -73,6 +85,8 @@ export class DeviceSession {
   private endedByServer: string | undefined;
   private reportedNoTurn = false;
   private volume = 50;
+  /** Observers of the latest turns, oldest first: playback.done may name the previous turn. */
+  private readonly observers: { turnId: string; observer: TurnObserver }[] = [];
   private lastReply: string | undefined;
   private alive = true;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -101,10 +115,16 @@ export class DeviceSession {
     return this.turn && !this.turn.isFinished ? this.turn : undefined;
   }
 
+  /** The device's current volume, 0..100. */
+  get currentVolume(): number {
+    return this.volume;
+  }
+
   /** Sets the device volume and tells the device. */
   setVolume(volume: number): void {
     this.volume = Math.max(0, Math.min(100, Math.round(volume)));
     this.send({ type: 'control', volume: this.volume });
+    this.deps.events?.onVolumeChange?.(this.device, this.volume);
   }
 
   /** Ends the session from the server side (replaced, shutdown). */
@@ -156,6 +176,7 @@ export class DeviceSession {
       case 'turn.cancel':
         return this.onTurnCancel(message.turnId);
       case 'playback.done':
+        this.observers.find((o) => o.turnId === message.turnId)?.observer.playbackDone(message.heardMs, message.interrupted);
         this.deps.events?.onPlaybackDone?.(this.device, message);
         return;
     }
@@ -171,6 +192,7 @@ export class DeviceSession {
     }
     this.hello = message;
     if (message.volume !== undefined) this.volume = message.volume;
+    const wanted = this.deps.takePendingVolume?.(this.device.id) ?? (message.volume === undefined ? this.device.volume : undefined);
     this.send({
       type: 'hello',
       protocol: PROTOCOL_VERSION,
@@ -182,6 +204,8 @@ export class DeviceSession {
         inputFormats: [...INPUT_FORMATS],
       },
     });
+    // A volume set from the web UI while the device was away wins over the device's own; otherwise the device's.
+    if (wanted !== undefined && wanted !== this.volume) this.setVolume(wanted);
   }
 
   private onTurnStart(message: MessageOf<DeviceMessage, 'turn.start'>): void {
@@ -196,12 +220,21 @@ export class DeviceSession {
     if (previous && !previous.isFinished) void previous.abort('superseded');
     this.endedByServer = undefined;
     this.reportedNoTurn = false;
-    const turn = new Turn(this.deps.providers, this.sink(), {
+    const observer = this.deps.recorder?.begin({ source: 'device', deviceId: this.device.id, deviceName: this.device.name }, message.turnId);
+    if (observer) {
+      this.observers.push({ turnId: message.turnId, observer });
+      if (this.observers.length > OBSERVED_TURNS) this.observers.shift();
+    }
+    const providers = observer ? observer.providers(this.deps.providers) : this.deps.providers;
+    const turn = new Turn(providers, this.sink(observer), {
       id: message.turnId,
       format: message.format,
       playback: this.hello!.capabilities.playback,
       context: { volume: this.volume, ...(this.lastReply !== undefined ? { lastReply: this.lastReply } : {}) },
-      onAction: (action) => this.onAction(action),
+      onAction: (action) => {
+        observer?.action(action);
+        this.onAction(action);
+      },
     });
     this.turn = turn;
     turn.signal.addEventListener('abort', () => this.deps.log.debug('turn aborted', { turn: turn.id }), { once: true });
@@ -256,6 +289,7 @@ export class DeviceSession {
   private async finish(turn: Turn): Promise<void> {
     const result = await turn.end();
     if (result.outcome === 'answered' && result.reply) this.lastReply = result.reply;
+    this.observers.find((o) => o.turnId === turn.id)?.observer.finished(result);
     this.deps.events?.onTurnFinished?.(this.device, result);
   }
 
@@ -272,9 +306,12 @@ export class DeviceSession {
     }
   }
 
-  private sink() {
+  private sink(observer: TurnObserver | undefined) {
     return {
-      send: (message: ServerMessage) => this.send(message),
+      send: (message: ServerMessage) => {
+        this.send(message);
+        observer?.sent(message);
+      },
       sendAudio: (chunk: Uint8Array) => this.sendAudio(chunk),
     };
   }

@@ -9,6 +9,8 @@ export interface DeviceRecord {
   tokenHash: string;
   createdAt: string;
   lastSeenAt?: string;
+  /** Last volume set from the web UI (0..100), applied when the device connects. */
+  volume?: number;
 }
 
 /** Who may connect to /ws/device. The SQLite store of the history issue implements the same interface. */
@@ -78,11 +80,40 @@ export class MemoryDeviceRegistry implements DeviceRegistry {
     if (d) d.lastSeenAt = at.toISOString();
   }
 
+  get(id: string): DeviceRecord | undefined {
+    const d = this.devices.find((x) => x.id === id);
+    return d && { ...d };
+  }
+
+  rename(id: string, name: string): DeviceRecord | undefined {
+    const d = this.devices.find((x) => x.id === id);
+    if (!d) return undefined;
+    d.name = name;
+    this.changed();
+    return { ...d };
+  }
+
+  setVolume(id: string, volume: number): DeviceRecord | undefined {
+    const d = this.devices.find((x) => x.id === id);
+    if (!d) return undefined;
+    d.volume = volume;
+    this.changed();
+    return { ...d };
+  }
+
+  revoke(id: string): boolean {
+    const before = this.devices.length;
+    this.devices = this.devices.filter((x) => x.id !== id);
+    this.changed();
+    return this.devices.length < before;
+  }
+
   protected changed(): void {}
 }
 
 /**
- * A registry kept in a JSON file in the data directory, written atomically (temp file + rename). Last-seen times
+ * The registry of the first release, a JSON file in the data directory; the SQLite store imports it once
+ * (`openStore`). Kept for that import and for setups without the store. A registry kept in a JSON file in the data directory, written atomically (temp file + rename). Last-seen times
  * stay in memory: writing the file on every connection would wear an SD card for no benefit.
  */
 export class FileDeviceRegistry extends MemoryDeviceRegistry {

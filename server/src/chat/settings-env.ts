@@ -1,0 +1,28 @@
+import type { Settings } from '../store/store.js';
+
+/**
+ * The provider environment with the web UI's settings laid over it, for `createProviders()` at start and after
+ * every settings change. Pure. Empty settings leave the environment's value.
+ *
+ * - `selected_model` → PICHAT_LLM_MODEL (and AZURE_OPENAI_DEPLOYMENT_GPT4 when PICHAT_LLM=azure)
+ * - `system_prompt` → PICHAT_SYSTEM_PROMPT
+ * - `language` → PICHAT_LANGUAGE (first subtag lower-cased: en-US)
+ * - `voice_settings.gender` → PICHAT_VOICE_GENDER
+ * - `voice_settings.accent`: an Azure voice name (…Neural) → AZURE_SPEECH_VOICE; a locale (en-GB) → the voice's
+ *   locale through PICHAT_LANGUAGE when `language` is empty
+ */
+export function settingsEnv(settings: Settings, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  const model = settings.selected_model.trim();
+  if (model) {
+    out.PICHAT_LLM_MODEL = model;
+    if (env.PICHAT_LLM === 'azure') out.AZURE_OPENAI_DEPLOYMENT_GPT4 = model;
+  }
+  if (settings.system_prompt.trim()) out.PICHAT_SYSTEM_PROMPT = settings.system_prompt;
+  const accent = settings.voice_settings.accent.trim();
+  const language = settings.language.trim() || (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})+$/.test(accent) ? accent : '');
+  if (language) out.PICHAT_LANGUAGE = language.replace(/^[A-Za-z]+/, (s) => s.toLowerCase());
+  if (/Neural$/.test(accent)) out.AZURE_SPEECH_VOICE = accent;
+  if (settings.voice_settings.gender) out.PICHAT_VOICE_GENDER = settings.voice_settings.gender;
+  return out;
+}

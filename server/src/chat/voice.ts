@@ -1,0 +1,93 @@
+import { SPEECH_FORMAT, type AudioFormat, type ServerMessage } from '@pichat/shared';
+import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
+import { Turn } from '../pipeline/turn.js';
+import type { TurnObserver, TurnRecorder } from './recorder.js';
+
+/** Formats a browser plays through Web Audio: any rate, mono 16-bit PCM (the page converts to float). */
+export const BROWSER_PLAYBACK: readonly AudioFormat[] = [16000, 22050, 24000, 44100, 48000].map((sampleRateHz) => ({
+  encoding: 'pcm_s16le' as const,
+  sampleRateHz,
+  channels: 1,
+}));
+
+export interface VoiceTransport {
+  /** A turn message for the page (wrapped by the caller as `{action: "voice", payload: message}`). */
+  send(message: ServerMessage): void;
+  /** Reply audio as a binary frame; resolves when the socket can take more. */
+  sendAudio(chunk: Uint8Array): Promise<void>;
+}
+
+/**
+ * A push-to-talk turn from the browser's microphone, through the same Turn pipeline as a device: PCM frames in
+ * (16 kHz mono s16le, what the page's AudioWorklet produces), transcript, streamed reply text, reply audio out to
+ * the page, recorded in the conversation the page has open.
+ */
+export class BrowserVoiceTurn {
+  readonly turn: Turn;
+  readonly observer: TurnObserver;
+  private readonly maxTurnMs: number;
+  private result: Promise<TurnResult> | undefined;
+
+  constructor(
+    providers: TurnProviders,
+    recorder: TurnRecorder,
+    transport: VoiceTransport,
+    options: { turnId: string; conversationId?: string; maxTurnMs: number },
+  ) {
+    this.observer = recorder.begin({ source: 'web', ...(options.conversationId ? { conversationId: options.conversationId } : {}) }, options.turnId);
+    const observer = this.observer;
+    this.turn = new Turn(
+      observer.providers(providers),
+      {
+        send: (message) => {
+          transport.send(message);
+          observer.sent(message);
+        },
+        sendAudio: (chunk) => transport.sendAudio(chunk),
+      },
+      {
+        id: options.turnId,
+        format: SPEECH_FORMAT,
+        playback: BROWSER_PLAYBACK,
+        context: { volume: 100 },
+        onAction: (action) => observer.action(action),
+      },
+    );
+    this.maxTurnMs = options.maxTurnMs;
+  }
+
+  get id(): string {
+    return this.turn.id;
+  }
+
+  /** Pushes microphone PCM; ends the turn by itself at the length limit. Returns false when the frame was refused. */
+  write(pcm: Uint8Array): boolean {
+    if (!this.turn.isListening || pcm.byteLength % 2 !== 0) return false;
+    this.turn.write(pcm);
+    if (this.turn.audioInMs >= this.maxTurnMs) void this.end();
+    return true;
+  }
+
+  get audioInMs(): number {
+    return this.turn.audioInMs;
+  }
+
+  end(): Promise<TurnResult> {
+    this.result ??= this.turn.end().then((result) => {
+      this.observer.finished(result);
+      return result;
+    });
+    return this.result;
+  }
+
+  cancel(): Promise<TurnResult> {
+    void this.turn.abort('cancelled');
+    return this.end();
+  }
+
+  supersede(): Promise<TurnResult> {
+    void this.turn.abort('superseded');
+    return this.end();
+  }
+}
+

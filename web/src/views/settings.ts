@@ -1,0 +1,84 @@
+import { api, type Settings } from '../api.js';
+import { h } from '../dom.js';
+import type { ChatSocket } from '../socket.js';
+
+/** Settings: LLM model, system prompt, voice (gender, accent/locale), language; the providers in use; password. */
+export async function settingsView(socket: ChatSocket): Promise<HTMLElement> {
+  const answer = await socket.request('get_settings');
+  const s = answer.payload.settings as Settings;
+  const field = (id: string, label: string, control: HTMLElement, hint?: string) =>
+    h('div', { class: 'field' }, h('label', { text: label, attrs: { for: id } }), control, hint ? h('small', { text: hint }) : null);
+  const model = h('input', { attrs: { id: 'set-model', value: s.selected_model, maxlength: '100', placeholder: 'configured default' } });
+  const prompt = h('textarea', { attrs: { id: 'set-prompt', rows: '4', maxlength: '4000', placeholder: 'built-in prompt' } });
+  prompt.value = s.system_prompt;
+  const gender = h('select', { attrs: { id: 'set-gender' } }, ...['', 'female', 'male'].map((g) => h('option', { text: g || 'default', attrs: { value: g, selected: s.voice_settings.gender === g } })));
+  const accent = h('input', { attrs: { id: 'set-accent', value: s.voice_settings.accent, maxlength: '40', placeholder: 'e.g. en-GB, pl-PL' } });
+  const language = h('input', { attrs: { id: 'set-language', value: s.language, maxlength: '35', placeholder: 'e.g. en-US' } });
+  const status = h('p', { attrs: { role: 'status' } });
+  const form = h(
+    'form',
+    {
+      class: 'settings',
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          status.textContent = 'Saving…';
+          socket
+            .request('update_settings', { selected_model: model.value.trim(), system_prompt: prompt.value, voice_settings: { gender: gender.value, accent: accent.value.trim() }, language: language.value.trim() })
+            .then(
+              () => (status.textContent = 'Saved.'),
+              (err: Error) => (status.textContent = `Not saved: ${err.message}`),
+            );
+        },
+      },
+    },
+    h('h2', { text: 'Settings' }),
+    field('set-model', 'LLM model', model, 'Model or deployment name for the LLM brain.'),
+    field('set-prompt', 'System prompt', prompt),
+    field('set-gender', 'Voice', gender),
+    field('set-accent', 'Accent / locale of the voice', accent),
+    field('set-language', 'Language', language, 'BCP 47 tag for recognition and replies.'),
+    h('button', { text: 'Save', class: 'primary', attrs: { type: 'submit' } }),
+    status,
+  );
+  const info = h('section', { class: 'model-info' }, h('h2', { text: 'Providers' }));
+  api<Record<string, { provider: string; model?: string; reachable?: boolean; fallback?: string }>>('GET', '/model-info').then(
+    (m) => {
+      const list = h('dl');
+      for (const stage of ['stt', 'brain', 'tts'] as const) {
+        const d = m[stage];
+        if (!d) continue;
+        list.append(
+          h('dt', { text: { stt: 'Speech recognition', brain: 'Brain', tts: 'Voice' }[stage] }),
+          h('dd', { text: `${d.provider}${d.model ? ` (${d.model})` : ''}${d.reachable === false ? ' · unreachable' : ''}${d.fallback ? ` · falls back to ${d.fallback}` : ''}` }),
+        );
+      }
+      info.appendChild(list);
+    },
+    () => info.appendChild(h('p', { text: 'Provider information unavailable.' })),
+  );
+  const current = h('input', { attrs: { id: 'pw-current', type: 'password', autocomplete: 'current-password', required: true } });
+  const next = h('input', { attrs: { id: 'pw-new', type: 'password', autocomplete: 'new-password', minlength: '10', required: true } });
+  const pwStatus = h('p', { attrs: { role: 'status' } });
+  const password = h(
+    'form',
+    {
+      class: 'settings',
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          api('POST', '/api/password', { current_password: current.value, new_password: next.value }).then(
+            () => location.reload(),
+            (err: Error) => (pwStatus.textContent = err.message),
+          );
+        },
+      },
+    },
+    h('h2', { text: 'Admin password' }),
+    field('pw-current', 'Current password', current),
+    field('pw-new', 'New password (10 characters or more)', next),
+    h('button', { text: 'Change password', attrs: { type: 'submit' } }),
+    pwStatus,
+  );
+  return h('main', { class: 'page' }, form, info, password);
+}
