@@ -22,6 +22,7 @@ import { MemoryLiveBus, type LiveBus } from './live/bus.js';
 import { silentLogger, type Logger } from './log.js';
 import type { TurnProviders } from './pipeline/turn.js';
 import type { Providers } from './providers/factory.js';
+import type { RealtimeService } from './realtime/service.js';
 import type { Settings, Store } from './store/store.js';
 
 /** Options of the web side (history, chat, REST, UI). Every field has a default. */
@@ -54,6 +55,11 @@ export interface AppDeps {
   live?: LiveBus;
   /** Provider description and reachability probe (createProviders' result), for /model-info and /health. */
   providerInfo?: Pick<Providers, 'description' | 'probe'>;
+  /**
+   * Realtime speech-to-speech mode (createRealtime()'s result). Without it every turn goes through the pipeline.
+   * The app passes it new settings and closes it on shutdown.
+   */
+  realtime?: RealtimeService;
   /** Called after the settings changed in the web UI; main rebuilds providers and calls app.setProviders(). */
   onSettingsChanged?: (settings: Settings) => void | Promise<void>;
   web?: Partial<Omit<WebOptions, 'auth' | 'chat'>> & { auth?: Partial<AuthOptions>; chat?: Partial<ChatLimits> };
@@ -112,6 +118,7 @@ export function build(deps: AppDeps): App {
     log,
     serverVersion: version,
     ...(recorder ? { recorder } : {}),
+    ...(deps.realtime ? { realtime: deps.realtime } : {}),
     events: {
       ...deps.events,
       onConnectionChange: (device, online) => {
@@ -127,6 +134,7 @@ export function build(deps: AppDeps): App {
     },
   };
   const hub = new DeviceHub(registry, sessionDeps);
+  void deps.realtime?.attach({ ...(store ? { store } : {}), live });
   const providers = (): TurnProviders => sessionDeps.providers;
 
   let auth: Auth | undefined;
@@ -137,9 +145,14 @@ export function build(deps: AppDeps): App {
   const statics = new StaticFiles(web.staticDir);
   if (store && recorder) {
     auth = new Auth(store, web.auth);
-    service = new ChatService({ store, live, recorder, providers, log, ...(deps.onSettingsChanged ? { onSettingsChanged: deps.onSettingsChanged } : {}) });
+    const realtime = deps.realtime;
+    const onSettingsChanged = async (settings: Settings): Promise<void> => {
+      realtime?.applySettings(settings);
+      await deps.onSettingsChanged?.(settings);
+    };
+    service = new ChatService({ store, live, recorder, providers, log, onSettingsChanged, ...(realtime ? { realtime } : {}) });
     const a = auth;
-    chat = new ChatEndpoint({ service, live, recorder, providers, limits: web.chat, log }, async (req) => (await a.session(req)) !== undefined);
+    chat = new ChatEndpoint({ service, live, recorder, providers, limits: web.chat, log, ...(realtime ? { realtime } : {}) }, async (req) => (await a.session(req)) !== undefined);
     loginRoutes(router, { auth });
     const users = new WeakMap<IncomingMessage, string>();
     apiRoutes(router, { service, auth, devices: store.devices, hub, live, pendingVolumes }, (ctx: RouteContext) => users.get(ctx.req) ?? '');
@@ -161,7 +174,7 @@ export function build(deps: AppDeps): App {
       const reach = (await probed.result) as Record<'stt' | 'brain' | 'tts', Record<string, unknown>>;
       const settings = await store.getSettings();
       const stage = (name: 'stt' | 'brain' | 'tts') => ({ ...info.description[name], ...reach[name] });
-      sendJson(res, 200, { stt: stage('stt'), brain: stage('brain'), tts: stage('tts'), language: info.description.language, settings });
+      sendJson(res, 200, { stt: stage('stt'), brain: stage('brain'), tts: stage('tts'), language: info.description.language, settings, ...(deps.realtime ? { realtime: deps.realtime.status() } : {}) });
     });
     // Remember who is logged in for the handlers (set by the auth check below).
     authUsers = users;
@@ -260,6 +273,7 @@ export function build(deps: AppDeps): App {
       new Promise((resolve) => {
         hub.close();
         chat?.close();
+        deps.realtime?.close();
         service?.close();
         server.close(() => resolve());
         server.closeAllConnections();

@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import type { LiveBus } from '../live/bus.js';
 import type { Logger } from '../log.js';
 import type { TurnProviders } from '../pipeline/turn.js';
+import type { RealtimeService } from '../realtime/service.js';
 import { ChatError, toChatError } from './errors.js';
 import { decodeChatRequest, encodeChat, type ChatRequest } from './protocol.js';
 import type { ConversationRecorder } from './recorder.js';
@@ -41,6 +42,8 @@ export interface ChatConnectionDeps {
   providers: () => TurnProviders;
   limits: ChatLimits;
   log: Logger;
+  /** Realtime mode for browser push-to-talk and typed messages (absent: the pipeline). */
+  realtime?: RealtimeService;
 }
 
 /**
@@ -178,6 +181,8 @@ export class ChatConnection {
       case 'playback_done':
         this.findVoice(request.payload.turn_id)?.observer.playbackDone(request.payload.heard_ms, request.payload.interrupted);
         return;
+      case 'get_costs':
+        return this.send('costs', await service.costs(request.payload?.conversation_id), rid);
       case 'ping':
         return this.send('pong', {}, rid);
     }

@@ -22,6 +22,7 @@ import { z } from 'zod';
  *  text_to_speech{text,…} ──────────────► audio{format:"wav", audio_data(base64)}
  *  speech_to_text{audio_data(base64)} ──► transcription{text}
  *  search{query} ───────────────────────► search_results
+ *  get_costs{conversation_id?} ─────────► costs{total, devices[], conversation?, realtime}   live: realtime_usage
  *  voice_start{conversation_id?,turn_id?} then binary PCM (16 kHz mono s16le) then voice_end{turn_id}
  *                            ───────────► voice{type:"transcript"|"reply.delta"|"audio.start"|"audio.end"|"turn.done"|"error"}
  *                                          binary reply PCM between audio.start and audio.end
@@ -56,6 +57,11 @@ export const chatRequestSchemas = {
       system_prompt: z.string().max(4000).optional(),
       voice_settings: z.object({ gender: z.enum(['female', 'male', '']).optional(), accent: z.string().max(40).optional() }).strict().optional(),
       language: z.string().max(35).regex(/^([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)?$/, 'a BCP 47 tag such as en-US').optional(),
+      voice_mode: z.enum(['pipeline', 'realtime', '']).optional(),
+      device_voice_modes: z.record(z.string().min(1).max(64), z.enum(['pipeline', 'realtime'])).optional(),
+      realtime_model: z.string().max(100).optional(),
+      realtime_voice: z.string().max(40).optional(),
+      realtime_instructions: z.string().max(4000).optional(),
     })
     .strict(),
   text_to_speech: z
@@ -67,6 +73,7 @@ export const chatRequestSchemas = {
   voice_end: z.object({ turn_id: id }).strict(),
   voice_cancel: z.object({ turn_id: id }).strict(),
   playback_done: z.object({ turn_id: id, heard_ms: z.number().finite().nonnegative(), interrupted: z.boolean() }).strict(),
+  get_costs: z.object({ conversation_id: id.optional() }).strict().optional(),
   ping: empty,
 } as const;
 

@@ -27,6 +27,8 @@ export interface TurnObserver {
   playbackDone(heardMs: number, interrupted: boolean): void;
   /** Resolves when everything this turn wrote is committed (tests, shutdown). */
   readonly settled: Promise<void>;
+  /** The conversation this turn is recorded in (created on first need); undefined when the store refused. */
+  recordedIn(): Promise<string | undefined>;
 }
 
 export interface TurnRecorder {
@@ -106,6 +108,10 @@ class Recording implements TurnObserver {
 
   get settled(): Promise<void> {
     return this.chain;
+  }
+
+  recordedIn(): Promise<string | undefined> {
+    return this.resolveConversation();
   }
 
   providers(p: TurnProviders): TurnProviders {
@@ -209,7 +215,8 @@ class Recording implements TurnObserver {
     const text = this.heardText(result);
     const interrupted = this.wasInterrupted(result);
     const timings: Timings = result.timings;
-    const details = { timings, outcome: result.outcome, ...(result.handler ? { handler: result.handler } : {}) };
+    const cost = (result as TurnResult & { cost?: number }).cost;
+    const details = { timings, outcome: result.outcome, ...(result.handler ? { handler: result.handler } : {}), ...(typeof cost === 'number' ? { cost } : {}) };
     if (!this.transcript && !text) return; // nothing said, nothing answered: no_speech or an early cancel
     const conversationId = await this.resolveConversation();
     if (!conversationId) return;

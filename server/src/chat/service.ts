@@ -3,6 +3,7 @@ import { SPEECH_FORMAT, decodeWav, encodeWav, sameFormat, type Timings } from '@
 import type { LiveBus } from '../live/bus.js';
 import type { Logger } from '../log.js';
 import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
+import type { RealtimeService } from '../realtime/service.js';
 import type { Settings, Store } from '../store/store.js';
 import { ChatError } from './errors.js';
 import type { ChatPayload } from './protocol.js';
@@ -22,6 +23,8 @@ export interface ChatServiceDeps {
   replyTimeoutMs?: number;
   /** Text turns running at once over all browsers; more get `busy` (default 16). */
   maxTextTurns?: number;
+  /** Realtime mode (its status and costs for the settings page). */
+  realtime?: RealtimeService;
 }
 
 /** Who asked: a chat connection's id, so that live copies of its own change skip it. */
@@ -78,7 +81,20 @@ export class ChatService {
   }
 
   async getSettings(): Promise<Record<string, unknown>> {
-    return settingsWire(await this.deps.store.getSettings());
+    return settingsWire(await this.deps.store.getSettings(), this.deps.realtime?.status());
+  }
+
+  /** Recorded cost: everything, per device, and (given) one conversation's. */
+  async costs(conversationId?: string): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    const [total, byDevice] = await Promise.all([store.usageTotals(), store.usageByDevice()]);
+    const conversation = conversationId ? await store.usageTotals({ conversationId }) : undefined;
+    return {
+      total,
+      devices: byDevice.map((d) => ({ device_id: d.deviceId, cost: d.cost, currency: d.currency, records: d.records })),
+      ...(conversation ? { conversation: { id: conversationId, ...conversation } } : {}),
+      realtime: this.deps.realtime?.status() ?? null,
+    };
   }
 
   async updateSettings(patch: ChatPayload<'update_settings'>, origin: Origin): Promise<Record<string, unknown>> {
@@ -88,6 +104,11 @@ export class ChatService {
       ...(patch.system_prompt !== undefined ? { system_prompt: patch.system_prompt } : {}),
       ...(patch.language !== undefined ? { language: patch.language } : {}),
       ...(patch.voice_settings ? { voice_settings: { ...current.voice_settings, ...patch.voice_settings } } : {}),
+      ...(patch.voice_mode !== undefined ? { voice_mode: patch.voice_mode } : {}),
+      ...(patch.device_voice_modes !== undefined ? { device_voice_modes: patch.device_voice_modes } : {}),
+      ...(patch.realtime_model !== undefined ? { realtime_model: patch.realtime_model } : {}),
+      ...(patch.realtime_voice !== undefined ? { realtime_voice: patch.realtime_voice } : {}),
+      ...(patch.realtime_instructions !== undefined ? { realtime_instructions: patch.realtime_instructions } : {}),
     };
     const saved = await this.deps.store.updateSettings(next);
     try {
@@ -95,7 +116,7 @@ export class ChatService {
     } catch (err) {
       this.deps.log.warn('applying settings failed', { error: err });
     }
-    const wire = settingsWire(saved);
+    const wire = settingsWire(saved, this.deps.realtime?.status());
     this.deps.live.publish({ action: 'settings_updated', payload: { settings: wire }, ...(origin ? { origin } : {}) });
     return wire;
   }

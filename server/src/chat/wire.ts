@@ -30,6 +30,7 @@ export function messageWire(m: Message): Record<string, unknown> {
     timings: m.timings ?? null,
     handler: m.handler ?? null,
     outcome: m.outcome ?? null,
+    cost: m.cost ?? null,
   };
 }
 
@@ -37,8 +38,14 @@ export function searchHitWire(h: SearchHit): Record<string, unknown> {
   return { message: messageWire(h.message), conversation_title: h.conversationTitle, snippet: h.snippet };
 }
 
-export function settingsWire(s: Settings): Record<string, unknown> {
-  return { ...s, voice_settings: { ...s.voice_settings } };
+/** Settings as browsers see them; `realtime` (read-only) says whether realtime mode can run and, if not, why. */
+export function settingsWire(s: Settings, realtime?: { available: boolean; reason: string | null; model: string; voice: string }): Record<string, unknown> {
+  return {
+    ...s,
+    voice_settings: { ...s.voice_settings },
+    device_voice_modes: { ...s.device_voice_modes },
+    ...(realtime ? { realtime: { available: realtime.available, reason: realtime.reason, model: realtime.model, voice: realtime.voice } } : {}),
+  };
 }
 
 export function deviceWire(d: DeviceRecord, online: boolean): Record<string, unknown> {

@@ -19,6 +19,8 @@ import type { Logger } from '../log.js';
 import type { TurnObserver, TurnRecorder } from '../chat/recorder.js';
 import type { BrainAction } from '../pipeline/providers.js';
 import { Turn, type TurnProviders, type TurnResult } from '../pipeline/turn.js';
+import { noticeBrain, type RealtimeService } from '../realtime/service.js';
+import type { VoiceTurn } from '../realtime/turn.js';
 
 export interface SessionLimits {
   /** Largest accepted audio frame, bytes (default 64 KiB: 2 s of 16 kHz mono). */
@@ -63,6 +65,8 @@ export interface SessionDeps {
   recorder?: TurnRecorder;
   /** A volume set from the web UI while the device was away, to apply after its hello (consumed). */
   takePendingVolume?(deviceId: string): number | undefined;
+  /** Realtime mode (absent: every turn goes through the pipeline). */
+  realtime?: RealtimeService;
 }
 
 /** How many recent turns keep their observer for a late `playback.done`. */
@@ -80,7 +84,7 @@ const OBSERVED_TURNS = 4;
  */
 export class DeviceSession {
   private hello: MessageOf<DeviceMessage, 'hello'> | undefined;
-  private turn: Turn | undefined;
+  private turn: VoiceTurn | undefined;
   /** Turn ended by the server (length limit) whose turn.end / frames are still on their way. */
   private endedByServer: string | undefined;
   private reportedNoTurn = false;
@@ -111,7 +115,7 @@ export class DeviceSession {
   }
 
   /** The running turn, if any (for stats and tests). */
-  get activeTurn(): Turn | undefined {
+  get activeTurn(): VoiceTurn | undefined {
     return this.turn && !this.turn.isFinished ? this.turn : undefined;
   }
 
@@ -177,6 +181,7 @@ export class DeviceSession {
         return this.onTurnCancel(message.turnId);
       case 'playback.done':
         this.observers.find((o) => o.turnId === message.turnId)?.observer.playbackDone(message.heardMs, message.interrupted);
+        this.deps.realtime?.playbackDone(this.holder, message.turnId, message.heardMs, message.interrupted);
         this.deps.events?.onPlaybackDone?.(this.device, message);
         return;
     }
@@ -225,17 +230,26 @@ export class DeviceSession {
       this.observers.push({ turnId: message.turnId, observer });
       if (this.observers.length > OBSERVED_TURNS) this.observers.shift();
     }
-    const providers = observer ? observer.providers(this.deps.providers) : this.deps.providers;
-    const turn = new Turn(providers, this.sink(observer), {
+    const options = {
       id: message.turnId,
       format: message.format,
       playback: this.hello!.capabilities.playback,
       context: { volume: this.volume, ...(this.lastReply !== undefined ? { lastReply: this.lastReply } : {}) },
-      onAction: (action) => {
+      onAction: (action: BrainAction) => {
         observer?.action(action);
         this.onAction(action);
       },
-    });
+    };
+    const route = this.deps.realtime?.route(this.holder, this.device.id) ?? { kind: 'pipeline' as const };
+    let turn: VoiceTurn;
+    if (route.kind === 'realtime') {
+      this.deps.realtime!.attribute(message.turnId, { deviceId: this.device.id, ...(observer ? { observer } : {}) });
+      turn = route.session.startTurn(this.sink(observer), options);
+    } else {
+      let providers = observer ? observer.providers(this.deps.providers) : this.deps.providers;
+      if (route.notice) providers = { ...providers, brain: noticeBrain(providers.brain, route.notice) };
+      turn = new Turn(providers, this.sink(observer), options);
+    }
     this.turn = turn;
     turn.signal.addEventListener('abort', () => this.deps.log.debug('turn aborted', { turn: turn.id }), { once: true });
   }
@@ -286,7 +300,12 @@ export class DeviceSession {
     this.error('no_active_turn', `turn ${turnId} is not the active turn`, turnId);
   }
 
-  private async finish(turn: Turn): Promise<void> {
+  /** Key of this device's realtime session. */
+  private get holder(): string {
+    return `device:${this.device.id}`;
+  }
+
+  private async finish(turn: VoiceTurn): Promise<void> {
     const result = await turn.end();
     if (result.outcome === 'answered' && result.reply) this.lastReply = result.reply;
     this.observers.find((o) => o.turnId === turn.id)?.observer.finished(result);
@@ -346,6 +365,7 @@ export class DeviceSession {
     for (const t of this.timers) clearTimeout(t);
     const turn = this.turn;
     if (turn && !turn.isFinished) void turn.abort('cancelled');
+    this.deps.realtime?.release(this.holder);
   }
 }
 

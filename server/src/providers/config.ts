@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRealtimePrices } from '../realtime/cost.js';
 import { parsePrices, type Price } from './prices.js';
 
 /**
@@ -69,6 +70,30 @@ const schema = z.object({
   PICHAT_RETRY_MAX_DELAY_MS: ms(3000),
   PICHAT_FALLBACK_COOLDOWN_MS: ms(30_000),
 
+  PICHAT_VOICE_MODE: z.enum(['pipeline', 'realtime']).default('pipeline'),
+  PICHAT_REALTIME_PROVIDER: z.enum(['openai', 'azure']).default('openai'),
+  PICHAT_REALTIME_API_KEY: optionalText,
+  PICHAT_REALTIME_BASE_URL: url.optional(),
+  PICHAT_REALTIME_MODEL: z.string().min(1).default('gpt-realtime'),
+  AZURE_OPENAI_REALTIME_DEPLOYMENT: optionalText,
+  PICHAT_REALTIME_AZURE_API_VERSION: z.string().min(1).default('2025-04-01-preview'),
+  PICHAT_REALTIME_FLAVOR: z.enum(['ga', 'beta']).optional(),
+  PICHAT_REALTIME_VOICE: z.string().min(1).default('alloy'),
+  PICHAT_REALTIME_INSTRUCTIONS: optionalText,
+  PICHAT_REALTIME_TRANSCRIBE_MODEL: z.string().min(1).default('gpt-4o-mini-transcribe'),
+  PICHAT_REALTIME_SKILLS: flag(true),
+  PICHAT_REALTIME_CONNECT_TIMEOUT_MS: ms(10_000),
+  PICHAT_REALTIME_RESPONSE_TIMEOUT_MS: ms(15_000),
+  PICHAT_REALTIME_IDLE_TIMEOUT_MS: ms(10_000),
+  PICHAT_REALTIME_TRANSCRIPT_WAIT_MS: ms(3000),
+  PICHAT_REALTIME_PING_MS: ms(15_000),
+  PICHAT_REALTIME_IDLE_CLOSE_MS: ms(300_000),
+  PICHAT_REALTIME_RECONNECT_BASE_MS: ms(500),
+  PICHAT_REALTIME_RECONNECT_MAX_MS: ms(30_000),
+  PICHAT_REALTIME_FALLBACK_MS: ms(60_000),
+  PICHAT_REALTIME_REFUSED_FALLBACK_MS: ms(600_000),
+  PICHAT_REALTIME_PRICES: optionalText,
+
   PICHAT_PRICES: optionalText,
   PICHAT_PRICE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a currency code like USD').default('USD'),
 });
@@ -95,6 +120,11 @@ export function loadProviderConfig(env: NodeJS.ProcessEnv = process.env): Provid
   let prices: Price[] = [];
   try {
     prices = parsePrices(known.PICHAT_PRICES);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  try {
+    parseRealtimePrices(known.PICHAT_REALTIME_PRICES);
   } catch (err) {
     problems.push((err as Error).message);
   }

@@ -99,6 +99,29 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX sessions_by_expiry ON sessions (expires_at);
       `),
   },
+  {
+    version: 4,
+    name: 'usage and cost (realtime mode)',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE messages ADD COLUMN cost REAL;
+        CREATE TABLE usage (
+          id              INTEGER PRIMARY KEY AUTOINCREMENT,
+          created_at      INTEGER NOT NULL,
+          conversation_id TEXT REFERENCES conversations (id) ON DELETE SET NULL,
+          device_id       TEXT,
+          turn_id         TEXT,
+          session_id      TEXT,
+          provider        TEXT NOT NULL,
+          model           TEXT NOT NULL,
+          details         TEXT NOT NULL,
+          cost            REAL NOT NULL,
+          currency        TEXT NOT NULL
+        );
+        CREATE INDEX usage_by_conversation ON usage (conversation_id) WHERE conversation_id IS NOT NULL;
+        CREATE INDEX usage_by_device ON usage (device_id) WHERE device_id IS NOT NULL;
+      `),
+  },
 ];
 
 /** The schema version this code writes. */

@@ -13,6 +13,8 @@ import {
   type Message,
   type MessagePatch,
   type NewMessage,
+  type NewUsage,
+  type UsageTotals,
   type SearchHit,
   type SessionRecord,
   type Settings,
@@ -41,6 +43,7 @@ interface MessageRow {
   timings: string | null;
   handler: string | null;
   outcome: string | null;
+  cost: number | null;
 }
 
 /** Longest conversation title kept, characters. */
@@ -98,8 +101,8 @@ export class SqliteStore implements Store {
       messagesAfter: db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?'),
       getMessage: db.prepare('SELECT * FROM messages WHERE id = ?'),
       insertMessage: db.prepare(
-        `INSERT INTO messages (conversation_id, role, text, source, device_id, created_at, interrupted, turn_id, timings, handler, outcome)
-         VALUES (@conversation_id, @role, @text, @source, @device_id, @created_at, @interrupted, @turn_id, @timings, @handler, @outcome)`,
+        `INSERT INTO messages (conversation_id, role, text, source, device_id, created_at, interrupted, turn_id, timings, handler, outcome, cost)
+         VALUES (@conversation_id, @role, @text, @source, @device_id, @created_at, @interrupted, @turn_id, @timings, @handler, @outcome, @cost)`,
       ),
       bumpConversation: db.prepare(
         'UPDATE conversations SET last_message_at = max(last_message_at, ?), message_count = message_count + 1 WHERE id = ?',
@@ -120,6 +123,13 @@ export class SqliteStore implements Store {
       deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
       deleteSessionsOf: db.prepare('DELETE FROM sessions WHERE username = ?'),
       deleteExpiredSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+      insertUsage: db.prepare(
+        `INSERT INTO usage (created_at, conversation_id, device_id, turn_id, session_id, provider, model, details, cost, currency)
+         VALUES (?, (SELECT id FROM conversations WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      usageByDevice: db.prepare(
+        'SELECT device_id, COALESCE(SUM(cost), 0) AS cost, MAX(currency) AS currency, COUNT(*) AS records FROM usage WHERE device_id IS NOT NULL GROUP BY device_id ORDER BY device_id',
+      ),
     };
     this.stmts.deleteExpiredSessions.run(Date.now());
   }
@@ -181,6 +191,7 @@ export class SqliteStore implements Store {
           timings: input.timings ? JSON.stringify(input.timings) : null,
           handler: input.handler ?? null,
           outcome: input.outcome ?? null,
+          cost: input.cost ?? null,
         }).lastInsertRowid,
       );
     });
@@ -204,6 +215,7 @@ export class SqliteStore implements Store {
     if (patch.timings !== undefined) (sets.push('timings = @timings'), (values.timings = JSON.stringify(patch.timings)));
     if (patch.handler !== undefined) (sets.push('handler = @handler'), (values.handler = patch.handler));
     if (patch.outcome !== undefined) (sets.push('outcome = @outcome'), (values.outcome = patch.outcome));
+    if (patch.cost !== undefined) (sets.push('cost = @cost'), (values.cost = patch.cost));
     if (sets.length > 0) this.db.prepare(`UPDATE messages SET ${sets.join(', ')} WHERE id = @id`).run(values);
     const row = this.stmts.getMessage.get(id) as MessageRow | undefined;
     return Promise.resolve(row && toMessage(row));
@@ -214,6 +226,37 @@ export class SqliteStore implements Store {
     if (!match) return Promise.resolve([]);
     const rows = this.stmts.search.all(match, clampLimit(options.limit, 50, 200)) as (MessageRow & { conversation_title: string; snippet: string })[];
     return Promise.resolve(rows.map((r) => ({ message: toMessage(r), conversationTitle: r.conversation_title, snippet: r.snippet })));
+  }
+
+  addUsage(record: NewUsage): Promise<void> {
+    this.stmts.insertUsage.run(
+      (record.at ?? new Date()).getTime(),
+      record.conversationId ?? null,
+      record.deviceId ?? null,
+      record.turnId ?? null,
+      record.sessionId ?? null,
+      record.provider,
+      record.model,
+      JSON.stringify(record.details),
+      record.cost,
+      record.currency,
+    );
+    return Promise.resolve();
+  }
+
+  usageTotals(filter: { conversationId?: string; deviceId?: string } = {}): Promise<UsageTotals> {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (filter.conversationId !== undefined) (where.push('conversation_id = ?'), args.push(filter.conversationId));
+    if (filter.deviceId !== undefined) (where.push('device_id = ?'), args.push(filter.deviceId));
+    const sql = `SELECT COALESCE(SUM(cost), 0) AS cost, MAX(currency) AS currency, COUNT(*) AS records FROM usage${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const row = this.db.prepare(sql).get(...args) as { cost: number; currency: string | null; records: number };
+    return Promise.resolve({ cost: row.cost, currency: row.currency ?? 'USD', records: row.records });
+  }
+
+  usageByDevice(): Promise<(UsageTotals & { deviceId: string })[]> {
+    const rows = this.stmts.usageByDevice.all() as { device_id: string; cost: number; currency: string | null; records: number }[];
+    return Promise.resolve(rows.map((r) => ({ deviceId: r.device_id, cost: r.cost, currency: r.currency ?? 'USD', records: r.records })));
   }
 
   getSettings(): Promise<Settings> {
@@ -312,5 +355,6 @@ function toMessage(row: MessageRow): Message {
     ...(row.timings !== null ? { timings: JSON.parse(row.timings) as Record<string, number> } : {}),
     ...(row.handler !== null ? { handler: row.handler } : {}),
     ...(row.outcome !== null ? { outcome: row.outcome } : {}),
+    ...(row.cost !== null && row.cost !== undefined ? { cost: row.cost } : {}),
   };
 }

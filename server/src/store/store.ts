@@ -29,6 +29,13 @@ export interface Store {
   /** Full-text search over message text (SQLite FTS5), newest first. */
   search(query: string, options?: { limit?: number }): Promise<SearchHit[]>;
 
+  /** Records priced usage (a realtime response or transcription). */
+  addUsage(record: NewUsage): Promise<void>;
+  /** Sums of recorded usage: everything, or one conversation's, or one device's. */
+  usageTotals(filter?: { conversationId?: string; deviceId?: string }): Promise<UsageTotals>;
+  /** Sums per device (devices with any usage). */
+  usageByDevice(): Promise<(UsageTotals & { deviceId: string })[]>;
+
   getSettings(): Promise<Settings>;
   updateSettings(patch: Partial<Settings>): Promise<Settings>;
 
@@ -86,6 +93,8 @@ export interface Message {
   handler?: string;
   /** How the turn ended (answered, no_speech, cancelled, superseded, failed). */
   outcome?: string;
+  /** What the turn's provider calls cost, in the configured currency (realtime turns; assistant messages). */
+  cost?: number;
 }
 
 export interface NewMessage {
@@ -100,14 +109,37 @@ export interface NewMessage {
   timings?: Timings;
   handler?: string;
   outcome?: string;
+  cost?: number;
 }
 
 export interface MessagePatch {
+  cost?: number;
   text?: string;
   interrupted?: boolean;
   timings?: Timings;
   handler?: string;
   outcome?: string;
+}
+
+export interface NewUsage {
+  at?: Date;
+  conversationId?: string;
+  deviceId?: string;
+  turnId?: string;
+  /** The realtime session (or other grouping) the usage belongs to. */
+  sessionId?: string;
+  provider: string;
+  model: string;
+  /** Counts by price class (e.g. `{textIn: 120, audioOut: 800}`). */
+  details: Record<string, number>;
+  cost: number;
+  currency: string;
+}
+
+export interface UsageTotals {
+  cost: number;
+  currency: string;
+  records: number;
 }
 
 export interface SearchHit {
@@ -126,6 +158,16 @@ export interface Settings {
   voice_settings: { gender: 'female' | 'male' | ''; accent: string };
   /** BCP 47 language of speech and replies, e.g. en-US, pl-PL ('' = configured default). */
   language: string;
+  /** How voice turns are answered: STT → brain → TTS, or a realtime speech-to-speech model ('' = PICHAT_VOICE_MODE). */
+  voice_mode: 'pipeline' | 'realtime' | '';
+  /** Per-device override of `voice_mode`, by device id. */
+  device_voice_modes: Record<string, 'pipeline' | 'realtime'>;
+  /** Realtime model (OpenAI) or deployment (Azure) ('' = PICHAT_REALTIME_MODEL / AZURE_OPENAI_REALTIME_DEPLOYMENT). */
+  realtime_model: string;
+  /** Realtime voice, e.g. alloy, marin ('' = PICHAT_REALTIME_VOICE). */
+  realtime_voice: string;
+  /** Realtime instructions ('' = system_prompt, else PICHAT_REALTIME_INSTRUCTIONS, else the built-in ones). */
+  realtime_instructions: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -133,6 +175,11 @@ export const DEFAULT_SETTINGS: Settings = {
   system_prompt: '',
   voice_settings: { gender: '', accent: '' },
   language: '',
+  voice_mode: '',
+  device_voice_modes: {},
+  realtime_model: '',
+  realtime_voice: '',
+  realtime_instructions: '',
 };
 
 export interface AdminRecord {

@@ -1,0 +1,399 @@
+import { LinearResampler, durationMs, type AudioFormat, type Timings, type TurnOutcome } from '@pichat/shared';
+import type { Logger } from '../log.js';
+import { AudioOut } from '../pipeline/audio-out.js';
+import { StageError } from '../pipeline/errors.js';
+import type { BrainAction, SpeechToText, TextToSpeech } from '../pipeline/providers.js';
+import type { TurnResult, TurnSink } from '../pipeline/turn.js';
+import { ProviderError } from '../providers/errors.js';
+import { matchSkill, type CompiledSkill, type SkillContext, type SkillMatch } from '../skills/index.js';
+import { REALTIME_RATE_HZ, appendAudio, deleteItem, textItem } from './events.js';
+import { explainFailure } from './explain.js';
+
+/** What the device and chat endpoints need of a turn, pipeline or realtime alike (`Turn` has the same shape). */
+export interface VoiceTurn {
+  readonly id: string;
+  readonly signal: AbortSignal;
+  readonly isListening: boolean;
+  readonly isFinished: boolean;
+  readonly audioInMs: number;
+  write(pcm: Uint8Array): void;
+  end(): Promise<TurnResult>;
+  abort(outcome: 'cancelled' | 'superseded'): Promise<TurnResult>;
+}
+
+/** A turn's result with what its realtime responses cost (known when `response.done` came before the end). */
+export interface RealtimeTurnResult extends TurnResult {
+  cost?: number;
+  currency?: string;
+}
+
+export const REALTIME_FORMAT: AudioFormat = Object.freeze({ encoding: 'pcm_s16le', sampleRateHz: REALTIME_RATE_HZ, channels: 1 });
+
+export interface RealtimeTurnDeps {
+  /** Speaks failure explanations and local skill answers (the offline espeak voice: it works without a network). */
+  tts: TextToSpeech;
+  /** Recovers the user's words for the history when the model failed before transcribing them. */
+  stt?: SpeechToText;
+  /** Local skills answered instead of the model when the user's transcript matches one. */
+  skills?: readonly CompiledSkill[];
+  /** Release → first response event, ms. */
+  responseTimeoutMs: number;
+  /** Longest silence between events of a running response, ms. */
+  idleTimeoutMs: number;
+  /** Longest wait for the user's transcript after the response ended, ms (the transcription runs alongside). */
+  transcriptWaitMs: number;
+  log: Logger;
+}
+
+/** What a turn asks of its realtime session. */
+export interface TurnLink {
+  send(event: ReturnType<typeof appendAudio>): void;
+  /** Sends commit + response.create and queues this turn for the answers. */
+  commitAndRespond(turn: RealtimeTurn): void;
+  /** Stops this turn's response (if it is running or about to be created). */
+  cancel(turn: RealtimeTurn): void;
+  flavor(): 'ga' | 'beta';
+}
+
+export interface RealtimeTurnOptions {
+  id: string;
+  format: AudioFormat;
+  playback: readonly AudioFormat[];
+  context: Omit<SkillContext, 'now'>;
+  onAction?: (action: BrainAction) => void;
+  now?: () => Date;
+}
+
+type Ending = { kind: 'done'; status: string; error?: ProviderError } | { kind: 'skill' } | { kind: 'failed'; error: ProviderError; phase: 'connect' | 'dropped' | 'response' } | { kind: 'aborted' } | { kind: 'no_speech' };
+
+/** Shorter commits are refused by the API (`input_audio_buffer_commit_empty`). */
+const MIN_COMMIT_MS = 100;
+
+/**
+ * One push-to-talk turn through a realtime model. Same life as a pipeline `Turn`, same messages to the client:
+ *
+ * ```
+ *  new  ─ (session: response.cancel for a running reply, input_audio_buffer.clear, link opened on demand)
+ *  write()* ─ 16 kHz PCM ─► 24 kHz ─► input_audio_buffer.append   (queued until the link is open)
+ *  end()    ─ input_audio_buffer.commit + response.create
+ *           ◄ response.output_audio.delta* ─► audio.start, 40 ms chunks   ◄ …transcript.delta* ─► reply.delta*
+ *           ◄ …input_audio_transcription.completed ─► transcript  (a local skill match: cancel, answer locally)
+ *           ◄ response.done{usage} ─► cost                          ─► audio.end, turn.done{timings}
+ *  abort()  ─ response.cancel; the heard part is truncated upstream when playback.done arrives (session)
+ *  failure (refused, dropped, timeout) ─► error + a spoken explanation; the session falls back to the pipeline
+ * ```
+ */
+export class RealtimeTurn implements VoiceTurn {
+  readonly id: string;
+  readonly timings: Timings = {};
+  /** Set by the session: the response and assistant item this turn produced, and their audio received. */
+  responseId: string | undefined;
+  assistantItemId: string | undefined;
+  userItemId: string | undefined;
+  upstreamAudioBytes = 0;
+  /** Money this turn's responses and transcription cost so far (the session adds to it). */
+  cost = 0;
+  /** The response was (or is to be) cancelled by this turn: its late events are ignored. */
+  cancelled = false;
+  private readonly controller = new AbortController();
+  private readonly started = performance.now();
+  private readonly resampler: LinearResampler;
+  private phase: 'listening' | 'responding' | 'finished' = 'listening';
+  private audioBytes = 0;
+  private readonly input: Uint8Array[] = [];
+  private forwarding = true;
+  private transcript: string | undefined;
+  private transcriptWaiter: (() => void) | undefined;
+  private reply = '';
+  private heldDeltas: string[] = [];
+  private skill: SkillMatch | undefined;
+  private ending: ((e: Ending) => void) | undefined;
+  private pendingEnding: Ending | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private out: AudioOut | undefined;
+  private audioChain: Promise<void> = Promise.resolve();
+  private result: Promise<RealtimeTurnResult> | undefined;
+  private outcomeOnAbort: TurnOutcome = 'cancelled';
+  private committed = false;
+
+  constructor(
+    private readonly link: TurnLink,
+    private readonly sink: TurnSink,
+    private readonly options: RealtimeTurnOptions,
+    private readonly deps: RealtimeTurnDeps,
+  ) {
+    this.id = options.id;
+    this.resampler = new LinearResampler(options.format, REALTIME_RATE_HZ);
+    this.mark('start');
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  get isListening(): boolean {
+    return this.phase === 'listening';
+  }
+  get isFinished(): boolean {
+    return this.phase === 'finished';
+  }
+  get audioInMs(): number {
+    return durationMs(this.options.format, this.audioBytes);
+  }
+  /** Milliseconds of reply audio received from the model for this turn's assistant item. */
+  get upstreamAudioMs(): number {
+    return durationMs(REALTIME_FORMAT, this.upstreamAudioBytes);
+  }
+  /** True while the turn still wants events of its response. */
+  get wantsEvents(): boolean {
+    return this.phase !== 'finished' && !this.cancelled;
+  }
+
+  write(pcm: Uint8Array): void {
+    if (this.phase !== 'listening') return;
+    if (this.audioBytes === 0) this.mark('firstFrame');
+    this.audioBytes += pcm.byteLength;
+    this.input.push(pcm);
+    const resampled = this.resampler.push(pcm);
+    if (resampled.byteLength > 0) this.link.send(appendAudio(resampled));
+  }
+
+  end(): Promise<RealtimeTurnResult> {
+    this.result ??= this.respond();
+    return this.result;
+  }
+
+  abort(outcome: 'cancelled' | 'superseded'): Promise<RealtimeTurnResult> {
+    if (this.phase !== 'finished') {
+      this.outcomeOnAbort = outcome;
+      this.controller.abort();
+      this.settle({ kind: 'aborted' });
+    }
+    return this.end();
+  }
+
+  // Events routed here by the session. ------------------------------------------------------------------------
+
+  onResponseCreated(responseId: string): void {
+    this.responseId = responseId;
+    this.mark('responseCreated');
+    this.kick();
+  }
+
+  onAudio(pcm: Buffer): void {
+    this.upstreamAudioBytes += pcm.byteLength;
+    this.kick();
+    if (!this.forwarding || !this.out) return;
+    if (this.timings.modelFirstAudio === undefined) this.mark('modelFirstAudio');
+    const out = this.out;
+    this.audioChain = this.audioChain.then(async () => {
+      if (!this.forwarding) return;
+      await out.write(pcm, REALTIME_FORMAT);
+      if (out.hasStarted && this.timings.firstAudioSent === undefined) this.mark('firstAudioSent');
+    });
+  }
+
+  onText(delta: string): void {
+    this.kick();
+    if (!this.forwarding || !delta) return;
+    if (!this.reply) this.mark('modelFirstText');
+    this.reply += delta;
+    if (this.transcript === undefined) this.heldDeltas.push(delta);
+    else this.sink.send({ type: 'reply.delta', turnId: this.id, text: delta });
+  }
+
+  onTranscript(text: string): void {
+    if (this.transcript !== undefined || this.phase === 'finished') return;
+    this.transcript = text;
+    this.mark('sttFinal');
+    this.sink.send({ type: 'transcript', turnId: this.id, text, final: true });
+    for (const d of this.heldDeltas) this.sink.send({ type: 'reply.delta', turnId: this.id, text: d });
+    this.heldDeltas = [];
+    this.transcriptWaiter?.();
+    const match = text && this.deps.skills ? matchSkill(this.deps.skills, text) : undefined;
+    if (match) {
+      this.skill = match;
+      this.settle({ kind: 'skill' });
+    }
+  }
+
+  onResponseDone(status: string, error?: ProviderError): void {
+    this.settle({ kind: 'done', status, ...(error ? { error } : {}) });
+  }
+
+  onCommitEmpty(): void {
+    this.settle({ kind: 'no_speech' });
+  }
+
+  fail(error: ProviderError, phase: 'connect' | 'dropped' | 'response'): void {
+    this.settle({ kind: 'failed', error, phase });
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+
+  private settle(ending: Ending): void {
+    if (this.phase === 'finished') return;
+    if (this.ending) {
+      const resolve = this.ending;
+      this.ending = undefined;
+      resolve(ending);
+    } else {
+      this.pendingEnding ??= ending;
+    }
+  }
+
+  private mark(name: string): void {
+    this.timings[name] = Math.round((performance.now() - this.started) * 100) / 100;
+  }
+
+  private kick(ms = this.deps.idleTimeoutMs): void {
+    if (this.phase !== 'responding') return;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.fail(new ProviderError('timeout', 'openai-realtime: no answer in time', { provider: 'openai-realtime' }), 'response'), ms);
+  }
+
+  private async respond(): Promise<RealtimeTurnResult> {
+    this.phase = 'responding';
+    this.mark('end');
+    const result: RealtimeTurnResult = { id: this.id, outcome: 'answered', handler: 'realtime', transcript: '', reply: '', audioMs: 0, timings: this.timings };
+    const out = new AudioOut(this.options.playback, {
+      start: (format) => this.sink.send({ type: 'audio.start', turnId: this.id, format }),
+      chunk: (bytes) => this.sink.sendAudio(bytes),
+    });
+    this.out = out;
+    const ending = new Promise<Ending>((resolve) => (this.ending = resolve));
+    if (this.pendingEnding) this.settle(this.pendingEnding);
+    else if (this.audioInMs < MIN_COMMIT_MS) this.settle({ kind: 'no_speech' });
+    else {
+      this.committed = true;
+      this.link.commitAndRespond(this);
+      this.kick(this.deps.responseTimeoutMs);
+    }
+    let end = await ending;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    if (end.kind === 'done' && end.status === 'failed') end = { kind: 'failed', error: end.error ?? new ProviderError('server_error', 'openai-realtime: the response failed', { provider: 'openai-realtime' }), phase: 'response' };
+    try {
+      switch (end.kind) {
+        case 'done':
+          await this.audioChain;
+          await this.waitTranscript();
+          if (this.skill) await this.answerLocally(this.skill, result);
+          break;
+        case 'skill':
+          this.stopModel();
+          await this.audioChain;
+          await this.answerLocally(this.skill!, result);
+          break;
+        case 'no_speech':
+          this.stopModel();
+          result.outcome = 'no_speech';
+          if (this.transcript === undefined) this.onTranscript('');
+          break;
+        case 'aborted':
+          this.stopModel();
+          result.outcome = this.outcomeOnAbort;
+          await this.waitTranscript();
+          break;
+        case 'failed':
+          this.stopModel();
+          await this.audioChain;
+          await this.failed(end.error, end.phase, result);
+          break;
+      }
+      if (!this.controller.signal.aborted) await out.flush();
+    } catch (err) {
+      this.deps.log.warn('realtime turn ending failed', { turn: this.id, error: err });
+    }
+    if (this.transcript === undefined) this.onTranscript('');
+    if (out.hasStarted) {
+      this.sink.send({ type: 'audio.end', turnId: this.id });
+      this.mark('audioEnd');
+    }
+    result.transcript = this.transcript ?? '';
+    result.reply ||= this.reply;
+    result.audioMs = out.sentMs;
+    if (this.cost > 0) result.cost = this.cost;
+    this.mark('done');
+    this.phase = 'finished';
+    this.controller.abort();
+    this.sink.send({ type: 'turn.done', turnId: this.id, outcome: result.outcome, ...(result.handler ? { handler: result.handler } : {}), timings: this.timings });
+    return result;
+  }
+
+  /** Stops forwarding the model's reply and cancels it upstream. */
+  private stopModel(): void {
+    this.forwarding = false;
+    this.heldDeltas = [];
+    this.link.cancel(this);
+  }
+
+  /** Waits (bounded) for the transcription of the committed audio, which runs beside the response. */
+  private waitTranscript(): Promise<void> {
+    if (this.transcript !== undefined || !this.committed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.deps.transcriptWaitMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.transcriptWaiter = done;
+    });
+  }
+
+  /** A local skill answers (volume, time, stop…): its actions run, its words are spoken by the local voice. */
+  private async answerLocally(match: SkillMatch, result: RealtimeTurnResult): Promise<void> {
+    const answer = match.skill.answer(match.slots, { ...this.options.context, now: this.options.now?.() ?? new Date() });
+    result.handler = match.skill.name;
+    for (const action of answer.actions) this.options.onAction?.(action);
+    const flavor = this.link.flavor();
+    if (this.assistantItemId) this.link.send(deleteItem(this.assistantItemId));
+    if (answer.text) {
+      this.link.send(textItem(flavor, 'assistant', answer.text));
+      this.sink.send({ type: 'reply.delta', turnId: this.id, text: answer.text });
+      await this.speak(answer.text);
+    }
+    result.reply = answer.text;
+  }
+
+  private async failed(error: ProviderError, phase: 'connect' | 'dropped' | 'response', result: RealtimeTurnResult): Promise<void> {
+    result.outcome = 'failed';
+    result.error = new StageError('brain_failed', error.message, error.retryable, { cause: error });
+    if (this.transcript === undefined) await this.recoverTranscript();
+    const explanation = explainFailure(error, phase);
+    this.sink.send({ type: 'error', code: 'brain_failed', message: explanation, turnId: this.id });
+    const sep = this.reply && !/\s$/.test(this.reply) ? ' ' : '';
+    this.sink.send({ type: 'reply.delta', turnId: this.id, text: `${sep}${explanation}` });
+    result.reply = `${this.reply}${sep}${explanation}`;
+    await this.speak(explanation);
+  }
+
+  /** The model failed before transcribing: the regular recogniser hears the kept audio, so the history has it. */
+  private async recoverTranscript(): Promise<void> {
+    const stt = this.deps.stt;
+    if (!stt || this.input.length === 0) return;
+    const signal = AbortSignal.timeout(5000);
+    try {
+      const stream = stt.start({ format: this.options.format, signal });
+      for (const pcm of this.input) stream.write(pcm);
+      const heard = await stream.finish();
+      this.onTranscript(heard.text);
+    } catch (err) {
+      this.deps.log.debug('transcript recovery failed', { turn: this.id, error: err });
+    }
+  }
+
+  private async speak(text: string): Promise<void> {
+    const out = this.out!;
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    const timer = setTimeout(stop, 15_000);
+    try {
+      const stream = this.deps.tts.synthesize(text, controller.signal);
+      for await (const chunk of stream.chunks) await out.write(chunk, stream.format);
+      if (out.hasStarted && this.timings.firstAudioSent === undefined) this.mark('firstAudioSent');
+    } catch (err) {
+      this.deps.log.warn('realtime turn: local speech failed', { turn: this.id, error: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
