@@ -1,0 +1,184 @@
+// Recognition benchmark of the embedded speech-to-text (pocketsphinx constrained to the skills' grammar).
+//
+// Renders spoken commands (sampled from the skills' own templates) and out-of-vocabulary sentences with several
+// espeak-ng voices and speeds, a share of them mixed with sox-generated noise, then measures:
+//   - right skill: the transcript of an in-vocabulary command matches the skill it was rendered from;
+//   - false accepts: an out-of-vocabulary sentence gives a transcript that matches any skill;
+//   - decode latency: from the end of audio (finish()) to the final result, with audio written at real-time pace.
+// Imports the compiled server (run `npx tsc -b` first). Standalone: `node scripts/bench/recognition.bench.mjs`.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SPEECH_FORMAT } from '../../shared/dist/index.js';
+import { compileSkills, defaultSkills, matchSkill, sameSkill } from '../../server/dist/skills/index.js';
+import { expandTemplate } from '../../server/dist/skills/template.js';
+import { PocketsphinxStt } from '../../server/dist/stt/pocketsphinx.js';
+
+const VOICES = ['en-us', 'en', 'en-gb-x-rp', 'en-us+f3', 'en+m3', 'en-gb-x-rp+f3', 'en-us+m3', 'en+f3'];
+const SPEEDS = [140, 150, 160, 170, 180, 190, 200];
+/** Noise kinds and their SNR range in dB: hum-like noise at 15..20 dB, hiss (white) at 22..27 dB. */
+const NOISES = [
+  { kind: 'pinknoise', snrDb: [15, 20] },
+  { kind: 'brownnoise', snrDb: [15, 20] },
+  { kind: 'whitenoise', snrDb: [22, 27] },
+];
+const NOISY_SHARE = 0.4;
+const PER_SKILL = 10;
+const PACED = 12;
+
+export const OOV_SENTENCES = [
+  'play some jazz music', 'tell me a joke about cats', "what's the weather like today", 'turn on the kitchen lights',
+  'set an alarm for seven in the morning', 'what is the capital of france', 'how are you doing today',
+  'who is the president', 'remind me to buy milk', 'add bread to my shopping list', 'call my mother',
+  'send an email to john', 'how far is the moon', 'what time does the store close', 'play the next song',
+  'read me the news', 'what is two plus two', 'translate hello into spanish', 'how old are you',
+  'tell me a story', 'what should i cook for dinner', 'is it going to rain tomorrow', 'book a table for two',
+  'open the garage door', 'how many people live in london', 'what is the meaning of life', 'find a good movie',
+  'where is my phone', 'good morning', 'thank you very much', 'i love you', 'what is your name',
+  'how do i make coffee', 'set a timer for ten minutes', 'turn off the lights in the bedroom',
+  'what did the football team score', 'order a pizza', 'when is the next train to paris', 'can you sing a song',
+  'the quick brown fox jumps over the lazy dog', 'my favourite colour is blue', 'how tall is mount everest',
+  'who won the game last night', 'lock the front door', 'what is the traffic like',
+];
+
+/** Deterministic PRNG (so every run measures the same corpus). */
+function prng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function render(dir, id, item) {
+  const wav = join(dir, `${id}.wav`);
+  execFileSync('espeak-ng', ['-v', item.voice, '-s', String(item.speed), '-w', wav, item.text]);
+  const raw = execFileSync('sox', [wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+  if (!item.noise) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  const seconds = (speech.length / 16000 + 0.1).toFixed(2);
+  const n = execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'synth', seconds, item.noise.kind]);
+  const noise = new Int16Array(n.buffer, n.byteOffset, n.byteLength / 2);
+  // SNR against the speech's active part (samples above a small threshold), not against its pauses.
+  let ps = 0, active = 0, pn = 0;
+  for (let i = 0; i < speech.length; i++) {
+    if (Math.abs(speech[i]) > 300) (ps += speech[i] ** 2), active++;
+    pn += noise[i] ** 2;
+  }
+  const gain = Math.sqrt(ps / Math.max(active, 1) / (pn / speech.length) / 10 ** (item.noise.snrDb / 10));
+  const mixed = new Int16Array(speech.length);
+  for (let i = 0; i < speech.length; i++) mixed[i] = Math.max(-32768, Math.min(32767, Math.round(speech[i] + gain * noise[i])));
+  return new Uint8Array(mixed.buffer);
+}
+
+function corpus(compiled, rnd) {
+  const pick = (list) => list[Math.floor(rnd() * list.length)];
+  const conditions = () => {
+    const noisy = rnd() < NOISY_SHARE;
+    const noise = noisy ? pick(NOISES) : undefined;
+    return {
+      voice: pick(VOICES),
+      speed: pick(SPEEDS),
+      noise: noise && { kind: noise.kind, snrDb: noise.snrDb[0] + Math.floor(rnd() * (noise.snrDb[1] - noise.snrDb[0] + 1)) },
+    };
+  };
+  const items = [];
+  for (const c of compiled) {
+    const sentences = [];
+    for (const t of c.templates) {
+      let k = 0;
+      for (const words of expandTemplate(t, c.slots)) {
+        sentences.push(words.join(' '));
+        if (++k >= 200) break;
+      }
+    }
+    // Mostly bare commands; some with the polite wrapper words ("please ... thanks").
+    const bare = sentences.filter((s) => !/^(please|ok|hey) |(please|thanks|thank you)$/.test(s));
+    for (let i = 0; i < PER_SKILL; i++) items.push({ text: pick(rnd() < 0.85 ? bare : sentences), skill: c.skill.name, ...conditions() });
+  }
+  for (const text of OOV_SENTENCES) items.push({ text, skill: undefined, ...conditions() });
+  return items;
+}
+
+async function recognise(stt, pcm, pacedFrameMs) {
+  const stream = stt.start({ format: SPEECH_FORMAT, signal: new AbortController().signal });
+  const frame = pacedFrameMs ? (16000 * 2 * pacedFrameMs) / 1000 : pcm.byteLength;
+  const t0 = performance.now();
+  for (let i = 0; i < pcm.byteLength; i += frame) {
+    stream.write(pcm.subarray(i, i + frame));
+    if (pacedFrameMs) {
+      const due = t0 + ((i + frame) / 32000) * 1000;
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+    }
+  }
+  const end = performance.now();
+  const result = await stream.finish();
+  return { result, ms: performance.now() - end };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)];
+};
+const pct = (a, b) => (b === 0 ? NaN : Math.round((1000 * a) / b) / 10);
+
+export async function run() {
+  const dir = mkdtempSync(join(tmpdir(), 'pichat-recognition-'));
+  const compiled = compileSkills(defaultSkills());
+  const stt = new PocketsphinxStt({ skills: compiled, sameCommand: sameSkill(compiled), dataDir: join(dir, 'grammar') });
+  try {
+    const items = corpus(compiled, prng(20250304));
+    for (const [i, item] of items.entries()) item.pcm = render(dir, i, item);
+    // Accuracy: two turns at a time (each runs two decoding passes), audio written at once.
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        item.out = (await recognise(stt, item.pcm)).result;
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    // Latency: one turn at a time, audio at real-time pace in 40 ms frames, as a device sends it.
+    const latencies = [];
+    for (const item of items.filter((x) => x.skill).slice(0, PACED)) latencies.push((await recognise(stt, item.pcm, 40)).ms);
+
+    const inVocab = items.filter((x) => x.skill);
+    const oov = items.filter((x) => !x.skill);
+    const skillOf = (out) => (out.text ? matchSkill(compiled, out.text)?.skill.name : undefined);
+    const right = inVocab.filter((x) => skillOf(x.out) === x.skill);
+    const clean = inVocab.filter((x) => !x.noise);
+    const falseAccepts = oov.filter((x) => skillOf(x.out) !== undefined);
+    const wrongSkill = inVocab.filter((x) => skillOf(x.out) !== undefined && skillOf(x.out) !== x.skill);
+    const rightRate = pct(right.length, inVocab.length);
+    const faRate = pct(falseAccepts.length, oov.length);
+    const latency = Math.round(median(latencies));
+    return [
+      { name: 'recognition: right skill (in-vocabulary commands)', value: rightRate, unit: '%', target: '>= 95', pass: rightRate >= 95 },
+      { name: 'recognition: right skill, clean speech only', value: pct(right.filter((x) => !x.noise).length, clean.length), unit: '%' },
+      { name: 'recognition: wrong skill (accepted, but another command)', value: pct(wrongSkill.length, inVocab.length), unit: '%' },
+      { name: 'recognition: false accepts (out-of-vocabulary speech)', value: faRate, unit: '%', target: '<= 10', pass: faRate <= 10 },
+      { name: 'recognition: decode latency, end of audio to final text (p50)', value: latency, unit: 'ms' },
+      { name: 'recognition: in-vocabulary samples', value: inVocab.length, unit: 'utterances' },
+      { name: 'recognition: out-of-vocabulary samples', value: oov.length, unit: 'utterances' },
+      { name: 'recognition: noisy samples', value: items.filter((x) => x.noise).length, unit: 'utterances' },
+    ];
+  } finally {
+    stt.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const started = Date.now();
+  const results = await run();
+  for (const r of results) {
+    const verdict = r.pass === undefined ? '' : r.pass ? '  PASS' : '  FAIL';
+    console.log(`${r.name.padEnd(66)} ${String(r.value).padStart(7)} ${r.unit}${r.target ? `  (target ${r.target})` : ''}${verdict}`);
+  }
+  console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);
+}

@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPEECH_FORMAT } from '@pichat/shared';
+import { compileSkills, defaultSkills, sameSkill } from '../skills/index.js';
+import { PocketsphinxStt, SttError } from './pocketsphinx.js';
+
+const compiled = compileSkills(defaultSkills());
+let dir: string;
+let stt: PocketsphinxStt;
+
+/** Renders `text` with espeak-ng as 16 kHz mono s16le, with 300 ms of silence before and 500 ms after. */
+function speech(text: string, voice = 'en-us', wordsPerMinute = 150): Uint8Array {
+  const wav = join(dir, 'speech.wav');
+  execFileSync('espeak-ng', ['-v', voice, '-s', String(wordsPerMinute), '-w', wav, text]);
+  return execFileSync('sox', [wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5']);
+}
+
+/** Pids of every live descendant of this process, from /proc. */
+function descendants(): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z') parent.set(Number(entry), Number(fields[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    for (const [child, ppid] of parent) if (ppid === pid) (out.push(child), walk(child));
+  };
+  walk(process.pid);
+  return out;
+}
+
+async function recognise(engine: PocketsphinxStt, pcm: Uint8Array, signal = new AbortController().signal) {
+  const stream = engine.start({ format: SPEECH_FORMAT, signal });
+  for (let i = 0; i < pcm.byteLength; i += 1280) stream.write(pcm.subarray(i, i + 1280));
+  return stream.finish();
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pichat-stt-test-'));
+  stt = new PocketsphinxStt({ skills: compiled, sameCommand: sameSkill(compiled), dataDir: join(dir, 'grammar') });
+});
+
+afterAll(() => {
+  stt.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', () => {
+  it.each([
+    ['what time is it', 'what time is it'],
+    ['set the volume to fifty percent', 'set the volume to fifty percent'],
+    ["what's the date today", "what's the date today"],
+  ])('hears the command %j', async (said, expected) => {
+    expect(await recognise(stt, speech(said))).toEqual({ text: expected });
+  });
+
+  it.each(['play some jazz music', 'tell me a joke about cats'])('rejects %j (outside the vocabulary)', async (said) => {
+    expect(await recognise(stt, speech(said))).toEqual({ text: '', rejected: true });
+  });
+
+  it('silence gives an empty result', async () => {
+    expect(await recognise(stt, new Uint8Array(32000))).toEqual({ text: '' });
+    const hiss = new Uint8Array(32000);
+    const view = new DataView(hiss.buffer);
+    for (let i = 0; i < 16000; i++) view.setInt16(i * 2, ((i * 7919) % 41) - 20, true); // far below speech level
+    expect(await recognise(stt, hiss)).toEqual({ text: '' });
+  });
+
+  it('an abort mid-stream kills the decoders and resolves empty; nothing leaks', async () => {
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'grammar2'), prespawn: false });
+    const before = new Set(descendants());
+    const controller = new AbortController();
+    const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal });
+    const started = descendants().filter((p) => !before.has(p));
+    expect(started.length).toBeGreaterThanOrEqual(2); // sh + cat + decoder, per pass
+    stream.write(speech('set the volume to fifty percent').subarray(0, 16000));
+    controller.abort();
+    expect(await stream.finish()).toEqual({ text: '' });
+    stream.write(new Uint8Array(320)); // after the end: ignored, no throw
+    expect(descendants().filter((p) => started.includes(p))).toEqual([]);
+    engine.close();
+  });
+
+  it('a missing binary is a typed, non-retryable error, not a crash', async () => {
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'grammar3'), binary: '/nonexistent/pocketsphinx' });
+    const error = await recognise(engine, speech('stop')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SttError);
+    expect(error).toMatchObject({ code: 'stt_failed', retryable: false });
+    engine.close();
+  });
+
+  it('refuses audio in another format', async () => {
+    const stream = stt.start({ format: { encoding: 'pcm_s16le', sampleRateHz: 8000, channels: 1 }, signal: new AbortController().signal });
+    await expect(stream.finish()).rejects.toMatchObject({ code: 'stt_failed' });
+  });
+});
