@@ -44,6 +44,8 @@ export interface Message {
   timings: Record<string, number> | null;
   handler: string | null;
   outcome: string | null;
+  /** What the turn's provider calls cost (realtime turns), in the server's currency. */
+  cost: number | null;
 }
 
 export interface Device {
@@ -60,4 +62,18 @@ export interface Settings {
   system_prompt: string;
   voice_settings: { gender: string; accent: string };
   language: string;
+  /** How voice turns (and web chat messages) are answered; '' = the server's PICHAT_VOICE_MODE. */
+  voice_mode: 'pipeline' | 'realtime' | '';
+  realtime_model: string;
+  realtime_voice: string;
+  realtime_instructions: string;
+  /** Read-only: whether realtime mode can run here and, if not, why. Absent when the server has no realtime mode. */
+  realtime?: { available: boolean; reason: string | null; model: string; voice: string };
+}
+
+/** `get_costs` answer: recorded realtime usage, everything, per device and (asked) one conversation. */
+export interface Costs {
+  total: { cost: number; currency: string; records: number };
+  devices: { device_id: string; cost: number; currency: string; records: number }[];
+  conversation?: { id: string; cost: number; currency: string; records: number };
 }

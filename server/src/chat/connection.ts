@@ -60,6 +60,7 @@ export class ChatConnection {
   private alive = true;
   private readonly ping: NodeJS.Timeout;
   private closed = false;
+  private realtimeConversation: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -140,7 +141,7 @@ export class ChatConnection {
         await service.deleteConversation(request.payload.id, this.id);
         return this.send('conversation_deleted', { id: request.payload.id }, rid);
       case 'send_message': {
-        const started = await service.sendMessage(request.payload, this.id);
+        const started = await service.sendMessage(request.payload, this.id, this.realtimeHolder(request.payload.conversation_id));
         if (started.created) this.send('conversation_created', { conversation: started.created }, rid);
         this.send('message_sent', { conversation_id: started.conversationId, turn_id: started.turnId }, rid);
         if (request.payload.is_audio) {
@@ -180,6 +181,7 @@ export class ChatConnection {
       }
       case 'playback_done':
         this.findVoice(request.payload.turn_id)?.observer.playbackDone(request.payload.heard_ms, request.payload.interrupted);
+        this.deps.realtime?.playbackDone(this.holder, request.payload.turn_id, request.payload.heard_ms, request.payload.interrupted);
         return;
       case 'get_costs':
         return this.send('costs', await service.costs(request.payload?.conversation_id), rid);
@@ -207,15 +209,34 @@ export class ChatConnection {
     const previous = this.voice;
     if (previous && !previous.turn.isFinished) void previous.supersede();
     const id = turnId ?? `ptt-${randomBytes(6).toString('hex')}`;
+    const realtime = this.deps.realtime;
+    const route = realtime?.route(this.realtimeHolder(conversationId));
     const voice = new BrowserVoiceTurn(this.deps.providers(), this.deps.recorder, this.transport(), {
       turnId: id,
       ...(conversationId ? { conversationId } : {}),
       maxTurnMs: this.deps.limits.maxTurnMs,
+      ...(route ? { route } : {}),
     });
+    if (route?.kind === 'realtime') realtime!.attribute(id, { observer: voice.observer });
     this.voice = voice;
     this.voices.push(voice);
     if (this.voices.length > 4) this.voices.shift();
-    this.send('voice_started', { turn_id: id, conversation_id: conversationId ?? null, format: { encoding: 'pcm_s16le', sample_rate_hz: 16000, channels: 1 } }, rid);
+    this.send('voice_started', { turn_id: id, conversation_id: conversationId ?? null, mode: voice.handledBy, format: { encoding: 'pcm_s16le', sample_rate_hz: 16000, channels: 1 } }, rid);
+  }
+
+  /** Key of this browser's realtime session (one per connection, like a device's). */
+  private get holder(): string {
+    return `web:${this.id}`;
+  }
+
+  /**
+   * The holder for a turn in `conversationId`: the model keeps the context of one conversation, so moving to
+   * another conversation closes this connection's realtime session and the next turn opens a fresh one.
+   */
+  private realtimeHolder(conversationId: string | undefined): string {
+    if (conversationId && this.realtimeConversation && conversationId !== this.realtimeConversation) this.deps.realtime?.release(this.holder);
+    if (conversationId) this.realtimeConversation = conversationId;
+    return this.holder;
   }
 
   private findVoice(turnId: string): BrowserVoiceTurn | undefined {
@@ -253,5 +274,6 @@ export class ChatConnection {
     this.unsubscribe();
     const voice = this.voice;
     if (voice && !voice.turn.isFinished) void voice.cancel();
+    this.deps.realtime?.release(this.holder);
   }
 }

@@ -3,10 +3,11 @@ import { SPEECH_FORMAT, decodeWav, encodeWav, sameFormat, type Timings } from '@
 import type { LiveBus } from '../live/bus.js';
 import type { Logger } from '../log.js';
 import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
-import type { RealtimeService } from '../realtime/service.js';
+import { noticeBrain, type RealtimeRoute, type RealtimeService } from '../realtime/service.js';
 import type { Settings, Store } from '../store/store.js';
 import { ChatError } from './errors.js';
 import type { ChatPayload } from './protocol.js';
+import { realtimeTextTurn } from './realtime-text.js';
 import { titleFrom, type ConversationRecorder } from './recorder.js';
 import { conversationWire, messageWire, searchHitWire, settingsWire } from './wire.js';
 
@@ -23,7 +24,7 @@ export interface ChatServiceDeps {
   replyTimeoutMs?: number;
   /** Text turns running at once over all browsers; more get `busy` (default 16). */
   maxTextTurns?: number;
-  /** Realtime mode (its status and costs for the settings page). */
+  /** Realtime mode: its status and costs for the settings page, and typed messages of a browser (`realtimeHolder`). */
   realtime?: RealtimeService;
 }
 
@@ -125,10 +126,14 @@ export class ChatService {
    * Starts a text turn: the user's message is recorded, the brain (skills first) answers with streamed deltas that
    * every browser receives live, and the reply is recorded with its timings. Resolves when the turn has started
    * (its conversation and turn ids); `done` resolves when the reply is recorded.
+   *
+   * With `realtimeHolder` (a chat connection's realtime session key) and realtime mode chosen, the realtime model
+   * answers instead (text in, text out); when realtime cannot run the pipeline answers, once with a notice saying why.
    */
   async sendMessage(
     p: { conversation_id?: string | undefined; content: string },
     origin: Origin,
+    realtimeHolder?: string,
   ): Promise<{ conversationId: string; turnId: string; created?: Record<string, unknown>; done: Promise<TurnResult> }> {
     if (this.running.size >= (this.deps.maxTextTurns ?? 16)) throw new ChatError('busy', 'too many replies are being written; try again in a moment');
     let conversationId = p.conversation_id;
@@ -140,19 +145,34 @@ export class ChatService {
       conversationId = created.id as string;
     }
     const turnId = `web-${randomBytes(6).toString('hex')}`;
-    const done = this.runTextTurn(conversationId, turnId, p.content);
+    const done = this.runTextTurn(conversationId, turnId, p.content, realtimeHolder);
     return { conversationId, turnId, ...(created ? { created } : {}), done };
   }
 
-  private async runTextTurn(conversationId: string, turnId: string, text: string): Promise<TurnResult> {
+  private async runTextTurn(conversationId: string, turnId: string, text: string, realtimeHolder?: string): Promise<TurnResult> {
     const started = performance.now();
     const timings: Timings = { start: 0 };
     const mark = (name: string): void => void (timings[name] = Math.round((performance.now() - started) * 100) / 100);
     const observer = this.deps.recorder.begin({ source: 'web', conversationId }, turnId);
-    const providers = observer.providers(this.deps.providers());
+    const realtime = this.deps.realtime;
+    const route: RealtimeRoute = realtime && realtimeHolder ? realtime.route(realtimeHolder) : { kind: 'pipeline' };
     const controller = new AbortController();
     this.running.add(controller);
     const timer = setTimeout(() => controller.abort(), this.deps.replyTimeoutMs ?? 120_000);
+    if (route.kind === 'realtime') {
+      realtime!.attribute(turnId, { observer });
+      try {
+        const result = await realtimeTextTurn(route.session, observer, { turnId, text, signal: controller.signal });
+        observer.finished(result);
+        await observer.settled;
+        return result;
+      } finally {
+        clearTimeout(timer);
+        this.running.delete(controller);
+      }
+    }
+    let providers = observer.providers(this.deps.providers());
+    if (route.notice) providers = { ...providers, brain: noticeBrain(providers.brain, route.notice) };
     const result: TurnResult = { id: turnId, outcome: 'answered', transcript: text, reply: '', audioMs: 0, timings };
     try {
       observer.sent({ type: 'transcript', turnId, text, final: true });

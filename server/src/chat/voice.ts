@@ -1,6 +1,8 @@
 import { SPEECH_FORMAT, type AudioFormat, type ServerMessage } from '@pichat/shared';
 import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
 import { Turn } from '../pipeline/turn.js';
+import { noticeBrain, type RealtimeRoute } from '../realtime/service.js';
+import type { VoiceTurn } from '../realtime/turn.js';
 import type { TurnObserver, TurnRecorder } from './recorder.js';
 
 /** Formats a browser plays through Web Audio: any rate, mono 16-bit PCM (the page converts to float). */
@@ -18,12 +20,14 @@ export interface VoiceTransport {
 }
 
 /**
- * A push-to-talk turn from the browser's microphone, through the same Turn pipeline as a device: PCM frames in
+ * A push-to-talk turn from the browser's microphone, through the same turn as a device's: PCM frames in
  * (16 kHz mono s16le, what the page's AudioWorklet produces), transcript, streamed reply text, reply audio out to
- * the page, recorded in the conversation the page has open.
+ * the page, recorded in the conversation the page has open. `route` says whether the pipeline (STT → brain → TTS,
+ * with a one-time notice when realtime was chosen but cannot run) or a realtime session answers; the messages to
+ * the page are the same either way.
  */
 export class BrowserVoiceTurn {
-  readonly turn: Turn;
+  readonly turn: VoiceTurn;
   readonly observer: TurnObserver;
   private readonly maxTurnMs: number;
   private result: Promise<TurnResult> | undefined;
@@ -32,27 +36,32 @@ export class BrowserVoiceTurn {
     providers: TurnProviders,
     recorder: TurnRecorder,
     transport: VoiceTransport,
-    options: { turnId: string; conversationId?: string; maxTurnMs: number },
+    options: { turnId: string; conversationId?: string; maxTurnMs: number; route?: RealtimeRoute },
   ) {
     this.observer = recorder.begin({ source: 'web', ...(options.conversationId ? { conversationId: options.conversationId } : {}) }, options.turnId);
     const observer = this.observer;
-    this.turn = new Turn(
-      observer.providers(providers),
-      {
-        send: (message) => {
-          transport.send(message);
-          observer.sent(message);
-        },
-        sendAudio: (chunk) => transport.sendAudio(chunk),
+    const sink = {
+      send: (message: ServerMessage) => {
+        transport.send(message);
+        observer.sent(message);
       },
-      {
-        id: options.turnId,
-        format: SPEECH_FORMAT,
-        playback: BROWSER_PLAYBACK,
-        context: { volume: 100 },
-        onAction: (action) => observer.action(action),
-      },
-    );
+      sendAudio: (chunk: Uint8Array) => transport.sendAudio(chunk),
+    };
+    const turnOptions = {
+      id: options.turnId,
+      format: SPEECH_FORMAT,
+      playback: BROWSER_PLAYBACK,
+      context: { volume: 100 },
+      onAction: (action: Parameters<TurnObserver['action']>[0]) => observer.action(action),
+    };
+    const route = options.route ?? { kind: 'pipeline' };
+    if (route.kind === 'realtime') {
+      this.turn = route.session.startTurn(sink, turnOptions);
+    } else {
+      let wrapped = observer.providers(providers);
+      if (route.notice) wrapped = { ...wrapped, brain: noticeBrain(wrapped.brain, route.notice) };
+      this.turn = new Turn(wrapped, sink, turnOptions);
+    }
     this.maxTurnMs = options.maxTurnMs;
   }
 
@@ -70,6 +79,11 @@ export class BrowserVoiceTurn {
 
   get audioInMs(): number {
     return this.turn.audioInMs;
+  }
+
+  /** Where this turn is answered. */
+  get handledBy(): 'pipeline' | 'realtime' {
+    return this.turn instanceof Turn ? 'pipeline' : 'realtime';
   }
 
   end(): Promise<TurnResult> {

@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import type { TurnSink } from '../pipeline/turn.js';
 import { ProviderError } from '../providers/errors.js';
 import { EMPTY_BREAKDOWN, addBreakdown, costOf, responseBreakdown, transcriptionBreakdown, type RealtimePrices, type UsageBreakdown } from './cost.js';
-import { cancelResponse, clearAudio, commitAndCreate, isRefusal, truncateItem, type ClientEvent, type RealtimeSessionConfig, type UpstreamEvent } from './events.js';
+import { cancelResponse, clearAudio, commitAndCreate, createResponse, isRefusal, textItem, truncateItem, type ClientEvent, type RealtimeSessionConfig, type UpstreamEvent } from './events.js';
 import { RealtimeTurn, type RealtimeTurnDeps, type RealtimeTurnOptions, type TurnLink } from './turn.js';
 import type { RealtimeUpstream } from './upstream.js';
 
@@ -106,6 +106,26 @@ export class RealtimeSession implements TurnLink {
     this.awaitingCommit.push(turn);
     this.awaitingResponse.push(turn);
     for (const event of commitAndCreate(this.flavor(), ids)) this.send(event);
+  }
+
+  respondToText(turn: RealtimeTurn, text: string): void {
+    const ids = [`pc_${++this.seq}`, `pc_${++this.seq}`] as const;
+    for (const id of ids) this.byEventId.set(id, turn);
+    while (this.byEventId.size > 64) this.byEventId.delete(this.byEventId.keys().next().value!);
+    this.awaitingResponse.push(turn);
+    const flavor = this.flavor();
+    this.send({ ...textItem(flavor, 'user', text), event_id: ids[0] });
+    this.send({ ...createResponse(flavor, 'text'), event_id: ids[1] });
+  }
+
+  /**
+   * A typed message (web chat): started like a push-to-talk turn (a running reply is cancelled), answered in text.
+   * The caller ends it with `end()`.
+   */
+  startTextTurn(sink: TurnSink, options: RealtimeTurnOptions, text: string): RealtimeTurn {
+    const turn = this.startTurn(sink, options);
+    turn.type(text);
+    return turn;
   }
 
   cancel(turn: RealtimeTurn): void {

@@ -50,6 +50,8 @@ export interface TurnLink {
   send(event: ReturnType<typeof appendAudio>): void;
   /** Sends commit + response.create and queues this turn for the answers. */
   commitAndRespond(turn: RealtimeTurn): void;
+  /** Sends a user text item + a text-only response.create and queues this turn for the answers. */
+  respondToText(turn: RealtimeTurn, text: string): void;
   /** Stops this turn's response (if it is running or about to be created). */
   cancel(turn: RealtimeTurn): void;
   flavor(): 'ga' | 'beta';
@@ -79,6 +81,7 @@ const MIN_COMMIT_MS = 100;
  *           ◄ response.output_audio.delta* ─► audio.start, 40 ms chunks   ◄ …transcript.delta* ─► reply.delta*
  *           ◄ …input_audio_transcription.completed ─► transcript  (a local skill match: cancel, answer locally)
  *           ◄ response.done{usage} ─► cost                          ─► audio.end, turn.done{timings}
+ *  type(text) + end() ─ conversation.item.create{input_text} + response.create{text only} ─► reply.delta*
  *  abort()  ─ response.cancel; the heard part is truncated upstream when playback.done arrives (session)
  *  failure (refused, dropped, timeout) ─► error + a spoken explanation; the session falls back to the pipeline
  * ```
@@ -115,6 +118,8 @@ export class RealtimeTurn implements VoiceTurn {
   private result: Promise<RealtimeTurnResult> | undefined;
   private outcomeOnAbort: TurnOutcome = 'cancelled';
   private committed = false;
+  private typed: string | undefined;
+  private typedSent = false;
 
   constructor(
     private readonly link: TurnLink,
@@ -155,6 +160,16 @@ export class RealtimeTurn implements VoiceTurn {
     this.input.push(pcm);
     const resampled = this.resampler.push(pcm);
     if (resampled.byteLength > 0) this.link.send(appendAudio(resampled));
+  }
+
+  /**
+   * Makes this a typed turn (a web chat message): no audio is taken, the text is the user's transcript, and
+   * `end()` asks for a text-only answer (reply deltas, no reply audio). A matching local skill answers instead.
+   */
+  type(text: string): void {
+    if (this.phase !== 'listening' || this.typed !== undefined) return;
+    this.typed = text;
+    this.onTranscript(text);
   }
 
   end(): Promise<RealtimeTurnResult> {
@@ -262,7 +277,11 @@ export class RealtimeTurn implements VoiceTurn {
     this.out = out;
     const ending = new Promise<Ending>((resolve) => (this.ending = resolve));
     if (this.pendingEnding) this.settle(this.pendingEnding);
-    else if (this.audioInMs < MIN_COMMIT_MS) this.settle({ kind: 'no_speech' });
+    else if (this.typed !== undefined) {
+      this.link.respondToText(this, this.typed);
+      this.typedSent = true;
+      this.kick(this.deps.responseTimeoutMs);
+    } else if (this.audioInMs < MIN_COMMIT_MS) this.settle({ kind: 'no_speech' });
     else {
       this.committed = true;
       this.link.commitAndRespond(this);
@@ -346,6 +365,7 @@ export class RealtimeTurn implements VoiceTurn {
     for (const action of answer.actions) this.options.onAction?.(action);
     const flavor = this.link.flavor();
     if (this.assistantItemId) this.link.send(deleteItem(this.assistantItemId));
+    if (this.typed !== undefined && !this.typedSent) this.link.send(textItem(flavor, 'user', this.typed));
     if (answer.text) {
       this.link.send(textItem(flavor, 'assistant', answer.text));
       this.sink.send({ type: 'reply.delta', turnId: this.id, text: answer.text });

@@ -4,6 +4,7 @@ import { Microphone } from '../audio/mic.js';
 import { clear, dialog, h, shortTime } from '../dom.js';
 import type { ChatSocket } from '../socket.js';
 import { renderText } from '../text.js';
+import { CostFigure, formatCost } from './cost.js';
 import { timeline } from './timeline.js';
 
 /**
@@ -26,11 +27,13 @@ export class ConversationView {
   private voiceTurn: string | undefined;
   private talking = false;
   private pendingSwitch: string | undefined;
+  private readonly cost: CostFigure;
 
   constructor(
     private readonly socket: ChatSocket,
     private readonly callbacks: { onCreated(c: Conversation): void; onDeleted(id: string): void; onBack(): void; deviceName(id: string | null): string },
   ) {
+    this.cost = new CostFigure(socket);
     const form = h(
       'form',
       { class: 'composer', on: { submit: (e) => (e.preventDefault(), void this.sendText()) } },
@@ -56,7 +59,7 @@ export class ConversationView {
     this.el = h(
       'section',
       { class: 'conversation', attrs: { 'aria-labelledby': 'conv-title' } },
-      h('header', { class: 'conv-header' }, h('button', { class: 'back', text: '‹ Chats', attrs: { 'aria-label': 'Back to conversations' }, on: { click: () => this.callbacks.onBack() } }), this.title, this.actions),
+      h('header', { class: 'conv-header' }, h('button', { class: 'back', text: '‹ Chats', attrs: { 'aria-label': 'Back to conversations' }, on: { click: () => this.callbacks.onBack() } }), this.title, this.cost.el, this.actions),
       this.messages,
       this.notice,
       form,
@@ -89,6 +92,7 @@ export class ConversationView {
     clear(this.messages);
     clear(this.actions);
     this.conversation = undefined;
+    void this.cost.show(id).catch(() => undefined);
     if (!id) {
       this.title.textContent = 'New conversation';
       this.input.focus();
@@ -159,7 +163,8 @@ export class ConversationView {
   private renderMessage(m: Message): HTMLElement {
     const who = m.role === 'user' ? 'You' : 'PiChat';
     const via = m.source === 'device' ? `on ${this.callbacks.deviceName(m.device_id)}` : 'web';
-    const meta = [who, via, shortTime(m.created_at), m.interrupted ? 'interrupted' : '', m.handler && m.role === 'assistant' ? m.handler : ''].filter(Boolean).join(' · ');
+    const cost = m.role === 'assistant' && typeof m.cost === 'number' && m.cost > 0 ? formatCost(m.cost, '').trim() : '';
+    const meta = [who, via, shortTime(m.created_at), m.interrupted ? 'interrupted' : '', m.handler && m.role === 'assistant' ? m.handler : '', cost].filter(Boolean).join(' · ');
     const bubble = h('div', { class: 'bubble' });
     if (m.content) bubble.appendChild(renderText(m.content));
     else bubble.appendChild(h('em', { text: '(nothing recognised)' }));

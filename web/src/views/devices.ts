@@ -1,14 +1,26 @@
-import { api, type Device } from '../api.js';
+import { api, type Costs, type Device } from '../api.js';
 import { clear, dialog, h, shortTime } from '../dom.js';
 import type { ChatSocket } from '../socket.js';
+import { formatCost } from './cost.js';
 
-/** Devices: online state, last seen, volume, rename, add (token shown once), revoke. Live. */
+/** Devices: online state, last seen, realtime cost, volume, rename, add (token shown once), revoke. Live. */
 export async function devicesView(socket: ChatSocket): Promise<{ el: HTMLElement; dispose(): void }> {
   const list = h('ul', { class: 'devices', attrs: { 'aria-label': 'Devices' } });
   let devices = new Map<string, Device>();
+  let costs = new Map<string, { cost: number; currency: string }>();
   const load = async (): Promise<void> => {
     const answer = await api<{ devices: Device[] }>('GET', '/api/devices');
     devices = new Map(answer.devices.map((d) => [d.id, d]));
+    render();
+    await loadCosts();
+  };
+  const loadCosts = async (): Promise<void> => {
+    try {
+      const answer = (await socket.request('get_costs')).payload as unknown as Costs;
+      costs = new Map(answer.devices.map((d) => [d.device_id, d]));
+    } catch {
+      return; // costs are extra: the list stands without them
+    }
     render();
   };
   const render = (): void => {
@@ -22,7 +34,13 @@ export async function devicesView(socket: ChatSocket): Promise<{ el: HTMLElement
           'li',
           { class: 'device' },
           h('span', { class: `dot ${d.online ? 'on' : 'off'}`, attrs: { 'aria-hidden': 'true' } }),
-          h('div', { class: 'device-main' }, h('strong', { text: d.name }), h('small', { text: d.online ? 'online' : d.last_seen_at ? `last seen ${shortTime(d.last_seen_at)}` : 'never connected' })),
+          h(
+            'div',
+            { class: 'device-main' },
+            h('strong', { text: d.name }),
+            h('small', { text: d.online ? 'online' : d.last_seen_at ? `last seen ${shortTime(d.last_seen_at)}` : 'never connected' }),
+            costs.has(d.id) ? h('small', { class: 'cost', text: `realtime cost ${formatCost(costs.get(d.id)!.cost, costs.get(d.id)!.currency)}` }) : null,
+          ),
           h('label', { class: 'volume' }, 'Volume ', volume),
           h('button', { text: 'Rename', on: { click: () => void rename(d) } }),
           h('button', { text: 'Revoke', class: 'danger', on: { click: () => void revoke(d) } }),
@@ -59,9 +77,12 @@ export async function devicesView(socket: ChatSocket): Promise<{ el: HTMLElement
   };
   const offUpdate = socket.on('device_updated', () => void load());
   const offRemove = socket.on('device_removed', () => void load());
+  const offUsage = socket.on('realtime_usage', (p) => {
+    if (p.device_id) void loadCosts();
+  });
   await load();
   return {
     el: h('main', { class: 'page' }, h('div', { class: 'page-head' }, h('h2', { text: 'Devices' }), h('button', { text: 'Add a device', class: 'primary', attrs: { id: 'add-device' }, on: { click: () => void add() } })), list),
-    dispose: () => (offUpdate(), offRemove()),
+    dispose: () => (offUpdate(), offRemove(), offUsage()),
   };
 }

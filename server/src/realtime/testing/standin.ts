@@ -139,6 +139,7 @@ export class RealtimeStandin {
     const names = {
       audio: flavor === 'ga' ? 'response.output_audio.delta' : 'response.audio.delta',
       transcript: flavor === 'ga' ? 'response.output_audio_transcript.delta' : 'response.audio_transcript.delta',
+      text: flavor === 'ga' ? 'response.output_text.delta' : 'response.text.delta',
     };
     let seq = 0;
     const send = (event: Record<string, unknown>): void => {
@@ -204,7 +205,7 @@ export class RealtimeStandin {
     request: Record<string, unknown>,
     setRunning: (r: { id: string; itemId: string; stop: () => void } | undefined) => void,
     itemAudioMs: Map<string, number>,
-    names: { audio: string; transcript: string },
+    names: { audio: string; transcript: string; text: string },
   ): void {
     const n = this.responses++;
     const r: StandinReply = {
@@ -218,6 +219,10 @@ export class RealtimeStandin {
     };
     if (r.error) return send({ type: 'error', error: { ...r.error, message: r.error.message ?? r.error.code, event_id: request.event_id ?? null } });
     if (r.silent) return;
+    // A text-only response (a typed web chat message): text deltas, no audio.
+    const asked = (request.response ?? {}) as { output_modalities?: string[]; modalities?: string[] };
+    const modalities = asked.output_modalities ?? asked.modalities;
+    const textOnly = Array.isArray(modalities) && !modalities.includes('audio');
     const id = `resp_${n}`;
     const itemId = `item_asst_${n}`;
     const timers: NodeJS.Timeout[] = [];
@@ -259,9 +264,9 @@ export class RealtimeStandin {
         const ms = Math.min(r.chunkMs, r.audioMs - i * r.chunkMs);
         sentMs += ms;
         itemAudioMs.set(itemId, sentMs);
-        send({ type: names.audio, response_id: id, item_id: itemId, output_index: 0, content_index: 0, delta: tone(ms).toString('base64') });
+        if (!textOnly) send({ type: names.audio, response_id: id, item_id: itemId, output_index: 0, content_index: 0, delta: tone(ms).toString('base64') });
         const word = words[i] ?? (i === chunks - 1 ? words.slice(chunks).join('') : '');
-        if (word) send({ type: names.transcript, response_id: id, item_id: itemId, output_index: 0, content_index: 0, delta: i === chunks - 1 ? words.slice(i).join('') : word });
+        if (word) send({ type: textOnly ? names.text : names.transcript, response_id: id, item_id: itemId, output_index: 0, content_index: 0, delta: i === chunks - 1 ? words.slice(i).join('') : word });
         if (r.chunkDelayMs > 0) at(r.chunkDelayMs, () => step(i + 1));
         else step(i + 1);
       };
