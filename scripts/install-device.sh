@@ -138,16 +138,25 @@ if [ ! -f "$repo/shared/dist/index.js" ] || [ ! -f "$repo/$component/dist/main.j
   say "the checkout is not built: building it"
   run bash -c "cd $(printf '%q' "$repo") && npm ci --no-audit --no-fund && npm run build"
 fi
-run mkdir -p "$prefix/shared" "$prefix/device" "$prefix/server" "$prefix/docs"
+run mkdir -p "$prefix/shared" "$prefix/device" "$prefix/server" "$prefix/web" "$prefix/docs"
 run install -m 0644 "$repo/package.json" "$repo/package-lock.json" "$prefix/"
 # Every workspace's package.json, so that the lock file matches; dist only of what is installed.
-for w in shared device server; do
+for w in shared device server web; do
   run install -m 0644 "$repo/$w/package.json" "$prefix/$w/package.json"
 done
 for w in shared "$component"; do
   run rm -rf "$prefix/$w/dist"
   run cp -R "$repo/$w/dist" "$prefix/$w/dist"
 done
+if [ "$component" = server ]; then
+  # The web UI and the recogniser's scoring helper (server/native) travel with the server.
+  run rm -rf "$prefix/web/dist" "$prefix/server/native"
+  run cp -R "$repo/web/dist" "$prefix/web/dist"
+  if [ -d "$repo/server/native/build" ]; then
+    run mkdir -p "$prefix/server/native"
+    run cp -R "$repo/server/native/build" "$prefix/server/native/build"
+  fi
+fi
 if [ "$component" = device ] && [ -f "$repo/docs/device.md" ]; then
   run install -m 0644 "$repo/docs/device.md" "$prefix/docs/device.md"
 fi
