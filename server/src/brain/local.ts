@@ -5,7 +5,7 @@ import { compileSkills, matchSkill, type CompiledSkill, type Skill } from '../sk
 /** What the fallback says when no skill matches and no LLM is configured. */
 export const FALLBACK_REPLY =
   "Sorry, I can only do a few things offline: ask me the time or the date, change the volume, say stop, repeat, " +
-  'or start a new conversation. For anything else, set PICHAT_LLM_BASE_URL to connect a language model.';
+  'or start a new conversation. For anything else, connect a language model: set PICHAT_LLM and PICHAT_LLM_BASE_URL, as the README shows.';
 
 export interface LocalBrainOptions {
   /** Skills in match order (default `defaultSkills()`); or already compiled, to share with the recogniser. */
