@@ -71,6 +71,8 @@ export interface App {
   /** The admin login (present with a store): main calls `auth.ensureAdmin()` at start. */
   auth?: Auth;
   live: LiveBus;
+  /** Records turns into the store (present with a store); main hands providers its `usageSink()`. */
+  recorder?: ConversationRecorder;
   /** Replaces the providers of turns that start from now on (settings changed). */
   setProviders(providers: TurnProviders): void;
   /** Listens on `port` (0 = any free port) and resolves with the bound address. */
@@ -257,6 +259,7 @@ export function build(deps: AppDeps): App {
     server,
     hub,
     ...(auth ? { auth } : {}),
+    ...(recorder ? { recorder } : {}),
     live,
     setProviders: (next) => {
       sessionDeps.providers = next;

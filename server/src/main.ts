@@ -18,7 +18,9 @@ import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import type { DeviceRegistry } from './devices/registry.js';
 import { loadWebConfig, type WebConfig } from './http/web-config.js';
 import { createLogger, type Logger } from './log.js';
+import { loadProviderConfig } from './providers/config.js';
 import { createProviders, type Providers } from './providers/factory.js';
+import type { UsageSink } from './providers/usage.js';
 import { createOfflineProviders } from './providers/offline.js';
 import { createRealtime } from './realtime/create.js';
 import { openStore, type SqliteStore } from './store/sqlite.js';
@@ -69,8 +71,11 @@ async function serve(config: ServerConfig, webConfig: WebConfig, store: SqliteSt
     log.info('added the device token from PICHAT_DEVICE_TOKEN', { name: 'pi' });
   }
   const offline = createOfflineProviders(config, log);
+  // Usage of every provider call is recorded with its turn; the recorder exists once the app is built.
+  let usageSink: UsageSink | undefined;
+  const onUsage: UsageSink = (usage, signal) => usageSink?.(usage, signal);
   const makeProviders = async (): Promise<Providers> =>
-    createProviders(settingsEnv(await store.getSettings(), process.env), { offline, logger: log });
+    createProviders(settingsEnv(await store.getSettings(), process.env), { offline, logger: log, onUsage });
   let providers = await makeProviders();
   // Realtime speech-to-speech mode (settings or PICHAT_VOICE_MODE); without a key it explains why it is off.
   const realtime = createRealtime(process.env, { tts: offline.tts, stt: providers.stt, log, store });
@@ -102,6 +107,8 @@ async function serve(config: ServerConfig, webConfig: WebConfig, store: SqliteSt
       setTimeout(() => void old.close(), 60_000).unref(); // let running turns finish on the old ones
     },
   });
+  const priceConfig = loadProviderConfig(process.env);
+  usageSink = app.recorder?.usageSink(priceConfig.prices, priceConfig.PICHAT_PRICE_CURRENCY);
   const admin = await app.auth!.ensureAdmin(webConfig.admin.username, webConfig.admin.password);
   const address = await app.listen(config.PICHAT_PORT, config.PICHAT_HOST);
   log.info('listening', {

@@ -3,6 +3,8 @@ import type { LiveBus } from '../live/bus.js';
 import type { Logger } from '../log.js';
 import type { Brain, BrainAction, TextToSpeech, TtsStream } from '../pipeline/providers.js';
 import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
+import { costOf, type Price } from '../providers/prices.js';
+import type { Usage, UsageSink } from '../providers/usage.js';
 import type { Message, Store } from '../store/store.js';
 import { heardPrefix, type SpokenSentence } from './heard.js';
 import { conversationWire, messageWire } from './wire.js';
@@ -61,6 +63,8 @@ export interface RecorderOptions {
 export class ConversationRecorder implements TurnRecorder {
   /** Devices whose next turn starts a new conversation ("new conversation" action). */
   private readonly fresh = new Set<string>();
+  /** The turn each provider call belongs to, by the turn's AbortSignal (what usage reports carry). */
+  private readonly bySignal = new WeakMap<AbortSignal, Recording>();
 
   constructor(
     readonly store: Store,
@@ -84,6 +88,45 @@ export class ConversationRecorder implements TurnRecorder {
 
   now(): Date {
     return this.options.now?.() ?? new Date();
+  }
+
+  /** Notes that provider calls made with `signal` belong to `recording` (its wrappers call this). */
+  track(signal: AbortSignal, recording: Recording): void {
+    this.bySignal.set(signal, recording);
+  }
+
+  /**
+   * A usage sink for the providers: every report (LLM tokens, TTS characters, STT audio seconds) is stored with
+   * its turn's conversation and device, priced with `prices` (0 when no price matches; the counts are kept).
+   */
+  usageSink(prices: readonly Price[], currency: string): UsageSink {
+    return (usage, signal) => {
+      const recording = this.bySignal.get(signal);
+      void this.recordUsage(usage, recording, prices, currency).catch((err: unknown) =>
+        this.options.log.warn('recording usage failed', { provider: usage.provider, error: err }),
+      );
+    };
+  }
+
+  private async recordUsage(usage: Usage, recording: Recording | undefined, prices: readonly Price[], currency: string): Promise<void> {
+    const conversationId = await recording?.recordedIn();
+    const details: Record<string, number> =
+      usage.kind === 'tokens'
+        ? { tokensIn: usage.input, tokensOut: usage.output }
+        : usage.kind === 'characters'
+          ? { characters: usage.input }
+          : { audioSecondsIn: usage.input, audioSecondsOut: usage.output };
+    await this.store.addUsage({
+      at: this.now(),
+      ...(conversationId ? { conversationId } : {}),
+      ...(recording?.deviceId ? { deviceId: recording.deviceId } : {}),
+      ...(recording ? { turnId: recording.id } : {}),
+      provider: usage.provider,
+      model: usage.model,
+      details: Object.fromEntries(Object.entries(details).filter(([, v]) => v > 0)),
+      cost: costOf(usage, prices) ?? 0,
+      currency,
+    });
   }
 }
 
@@ -114,8 +157,27 @@ class Recording implements TurnObserver {
     return this.resolveConversation();
   }
 
+  get id(): string {
+    return this.turnId;
+  }
+
+  get deviceId(): string | undefined {
+    return this.origin.deviceId;
+  }
+
   providers(p: TurnProviders): TurnProviders {
-    return { stt: p.stt, brain: this.historyBrain(p.brain), tts: this.timedTts(p.tts) };
+    const stt = p.stt;
+    return {
+      stt: {
+        name: stt.name,
+        start: (options) => {
+          this.recorder.track(options.signal, this);
+          return stt.start(options);
+        },
+      },
+      brain: this.historyBrain(p.brain),
+      tts: this.timedTts(p.tts),
+    };
   }
 
   sent(message: ServerMessage): void {
@@ -286,6 +348,7 @@ class Recording implements TurnObserver {
   private historyBrain(inner: Brain): Brain {
     return {
       reply: async (request, signal) => {
+        this.recorder.track(signal, this);
         const conversationId = await this.resolveConversation();
         const earlier = conversationId
           ? await this.recorder.store.listMessages(conversationId, { limit: this.recorder.options.historyMessages + 2 })
@@ -301,9 +364,11 @@ class Recording implements TurnObserver {
 
   private timedTts(inner: TextToSpeech): TextToSpeech {
     const sentences = this.sentences;
+    const track = (signal: AbortSignal): void => this.recorder.track(signal, this);
     return {
       name: inner.name,
       synthesize(text, signal) {
+        track(signal);
         const stream = inner.synthesize(text, signal);
         const entry = { text, bytes: 0, stream };
         sentences.push(entry);
