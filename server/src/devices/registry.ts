@@ -1,6 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 
 /** A device allowed to connect. Its token is never stored, only a SHA-256 hash of it. */
 export interface DeviceRecord {
@@ -33,7 +31,7 @@ export function newToken(): string {
 
 /** A registry in memory, for tests and benchmarks. */
 export class MemoryDeviceRegistry implements DeviceRegistry {
-  protected devices: DeviceRecord[] = [];
+  private devices: DeviceRecord[] = [];
 
   authenticate(token: string): DeviceRecord | undefined {
     const wanted = Buffer.from(hashToken(token), 'hex');
@@ -47,15 +45,7 @@ export class MemoryDeviceRegistry implements DeviceRegistry {
 
   create(name: string): { device: DeviceRecord; token: string } {
     const token = newToken();
-    const device: DeviceRecord = {
-      id: `dev_${randomBytes(6).toString('hex')}`,
-      name,
-      tokenHash: hashToken(token),
-      createdAt: new Date().toISOString(),
-    };
-    this.devices.push(device);
-    this.changed();
-    return { device, token };
+    return { device: this.add(name, token), token };
   }
 
   /** Adds a device with a known token (operator-provided, or a test's). */
@@ -67,7 +57,6 @@ export class MemoryDeviceRegistry implements DeviceRegistry {
       createdAt: new Date().toISOString(),
     };
     this.devices.push(device);
-    this.changed();
     return device;
   }
 
@@ -89,7 +78,6 @@ export class MemoryDeviceRegistry implements DeviceRegistry {
     const d = this.devices.find((x) => x.id === id);
     if (!d) return undefined;
     d.name = name;
-    this.changed();
     return { ...d };
   }
 
@@ -97,42 +85,12 @@ export class MemoryDeviceRegistry implements DeviceRegistry {
     const d = this.devices.find((x) => x.id === id);
     if (!d) return undefined;
     d.volume = volume;
-    this.changed();
     return { ...d };
   }
 
   revoke(id: string): boolean {
     const before = this.devices.length;
     this.devices = this.devices.filter((x) => x.id !== id);
-    this.changed();
     return this.devices.length < before;
-  }
-
-  protected changed(): void {}
-}
-
-/**
- * The registry of the first release, a JSON file in the data directory; the SQLite store imports it once
- * (`openStore`). Kept for that import and for setups without the store. A registry kept in a JSON file in the data directory, written atomically (temp file + rename). Last-seen times
- * stay in memory: writing the file on every connection would wear an SD card for no benefit.
- */
-export class FileDeviceRegistry extends MemoryDeviceRegistry {
-  constructor(private readonly path: string) {
-    super();
-    try {
-      const parsed = JSON.parse(readFileSync(path, 'utf8')) as { devices?: DeviceRecord[] };
-      this.devices = Array.isArray(parsed.devices) ? parsed.devices : [];
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new Error(`cannot read device registry ${path}: ${(err as Error).message}`);
-      }
-    }
-  }
-
-  protected override changed(): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ devices: this.devices }, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, this.path);
   }
 }
