@@ -53,7 +53,7 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 }
 
 export function abortError(): Error {
-  const err = new Error('the turn was aborted');
+  const err = new Error('the operation was aborted');
   err.name = 'AbortError';
   return err;
 }

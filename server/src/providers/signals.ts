@@ -1,3 +1,5 @@
+import { abortError } from '../pipeline/errors.js';
+
 /**
  * Signals derived from a turn's signal. Wrappers (timeout, retry, fallback, the STT combinator) give their inner
  * provider a child signal they can abort on their own, while an abort of the turn still reaches everything.
@@ -52,8 +54,5 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export function abortError(): Error {
-  const err = new Error('the operation was aborted');
-  err.name = 'AbortError';
-  return err;
-}
+/** Re-exported for the providers: one AbortError shape for the whole server. */
+export { abortError };

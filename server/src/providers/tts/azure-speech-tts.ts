@@ -1,5 +1,6 @@
 import { SPEECH_FORMAT } from '@pichat/shared';
 import type { Logger } from '../../log.js';
+import { raceAbort } from '../../pipeline/errors.js';
 import type { TextToSpeech, TtsStream } from '../../pipeline/providers.js';
 import { azureError } from '../azure/errors.js';
 import type { AzureSpeechPorts, SynthesizerPort } from '../azure/ports.js';
@@ -96,7 +97,7 @@ export class AzureSpeechTts implements TextToSpeech {
       };
       signal.addEventListener('abort', retire, { once: true });
       try {
-        await raceSignal(synthesizer.speakSsml(buildSsml(text, { ...this.options.voice, ...(this.options.rate ? { rate: this.options.rate } : {}) })), signal);
+        await raceAbort(synthesizer.speakSsml(buildSsml(text, { ...this.options.voice, ...(this.options.rate ? { rate: this.options.rate } : {}) })), signal);
       } catch (err) {
         if (!signal.aborted) {
           failure = azureError(this.name, err);
@@ -146,23 +147,4 @@ export class AzureSpeechTts implements TextToSpeech {
     this.synthesizer = synthesizer;
     return synthesizer;
   }
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
