@@ -13,8 +13,8 @@ export function speak(text: string, options: { voice?: string; wpm?: number; pad
   execFileSync('espeak-ng', ['-v', options.voice ?? 'en-us', '-s', String(options.wpm ?? 165), '-w', wav, text]);
   const decoded = decodeWav(new Uint8Array(readFileSync(wav)));
   const pcm = new LinearResampler(decoded.format, SPEECH_FORMAT.sampleRateHz).push(decoded.pcm);
-  const pad = new Uint8Array(Math.round((SPEECH_FORMAT.sampleRateHz * (options.padMs ?? 300)) / 1000) * 2);
-  const out = new Uint8Array(pcm.byteLength + pad.byteLength);
+  const padBytes = Math.round((SPEECH_FORMAT.sampleRateHz * (options.padMs ?? 300)) / 1000) * 2;
+  const out = new Uint8Array(pcm.byteLength + padBytes); // the tail stays zero: silence after the speech
   out.set(pcm, 0);
   return out;
 }
