@@ -64,6 +64,18 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
     expect(await recognise(stt, speech(said))).toEqual({ text: expected });
   });
 
+  it.each([
+    ['a quiet microphone (-25 dB)', 10 ** (-25 / 20)],
+    ['a hot microphone (+6 dB, clipping)', 2],
+  ])('hears a command from %s: the level is normalised before decoding', async (_, gain) => {
+    const pcm = speech('turn the volume down', 'en-us', 160);
+    const view = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    for (let i = 0; i + 1 < pcm.byteLength; i += 2) {
+      view.setInt16(i, Math.max(-32768, Math.min(32767, Math.round(view.getInt16(i, true) * gain))), true);
+    }
+    expect(await recognise(stt, pcm)).toEqual({ text: 'turn the volume down' });
+  });
+
   it.each(['play some jazz music', 'tell me a joke about cats'])('rejects %j (outside the vocabulary)', async (said) => {
     expect(await recognise(stt, speech(said))).toEqual({ text: '', rejected: true });
   });

@@ -6,6 +6,7 @@ import { SPEECH_FORMAT, describeFormat, sameFormat, type AudioFormat } from '@pi
 import type { SpeechToText, SttResult, SttStream } from '../pipeline/providers.js';
 import type { CompiledSkill } from '../skills/skill.js';
 import { SttError } from './errors.js';
+import { SpeechLevel, type SpeechLevelOptions } from './speech-level.js';
 import { buildGrammar, isGarbageWord, loadDictionary, type GrammarOptions } from './grammar.js';
 
 export { SttError } from './errors.js';
@@ -53,6 +54,8 @@ export interface PocketsphinxOptions {
    * pocketsphinx's live normalisation is thrown off by digital silence before speech.
    */
   leadingSilenceThreshold?: number;
+  /** Level normalisation before decoding (see speech-level.ts); `false` sends the audio as it comes. */
+  speechLevel?: SpeechLevelOptions | false;
 }
 
 /** One decoding process: `cat | pocketsphinx_continuous -infile /dev/stdin ...` in its own process group. */
@@ -83,6 +86,7 @@ export class PocketsphinxStt implements SpeechToText {
   private readonly prespawn: boolean;
   private readonly finishTimeoutMs: number;
   private readonly threshold: number;
+  private readonly speechLevel: SpeechLevelOptions | false;
   private spare: Decoder[] | undefined;
   private closed = false;
 
@@ -105,6 +109,7 @@ export class PocketsphinxStt implements SpeechToText {
     this.prespawn = options.prespawn ?? true;
     this.finishTimeoutMs = options.finishTimeoutMs ?? 5000;
     this.threshold = options.leadingSilenceThreshold ?? 64;
+    this.speechLevel = options.speechLevel ?? {};
     if (this.prespawn) this.spare = this.spawnSet();
   }
 
@@ -121,7 +126,8 @@ export class PocketsphinxStt implements SpeechToText {
       decoders = this.spawnSet();
     }
     if (this.prespawn) this.spare = this.spawnSet();
-    return new SphinxStream(decoders, options.signal, this.threshold, this.finishTimeoutMs, (texts) => this.decide(texts));
+    const level = this.speechLevel === false ? undefined : new SpeechLevel(this.speechLevel);
+    return new SphinxStream(decoders, options.signal, this.threshold, level, this.finishTimeoutMs, (texts) => this.decide(texts));
   }
 
   /** Kills the pre-spawned decoders; later `start()` calls fail. Running turns are not affected. */
@@ -197,6 +203,7 @@ class SphinxStream implements SttStream {
     private readonly decoders: Decoder[],
     private readonly signal: AbortSignal,
     private readonly threshold: number,
+    private readonly level: SpeechLevel | undefined,
     private readonly timeoutMs: number,
     private readonly decide: (texts: string[]) => SttResult,
   ) {
@@ -213,8 +220,14 @@ class SphinxStream implements SttStream {
       this.started = true;
       data = pcm.subarray(first * 2);
     }
-    for (const d of this.decoders) {
-      if (d.child.stdin?.writable) d.child.stdin.write(data);
+    this.send(this.level ? this.level.push(data) : [data]);
+  }
+
+  private send(chunks: Uint8Array[]): void {
+    for (const chunk of chunks) {
+      for (const d of this.decoders) {
+        if (d.child.stdin?.writable) d.child.stdin.write(chunk);
+      }
     }
   }
 
@@ -224,6 +237,7 @@ class SphinxStream implements SttStream {
   }
 
   private async settle(): Promise<SttResult> {
+    if (this.started && this.level && !this.signal.aborted) this.send(this.level.flush());
     for (const d of this.decoders) d.child.stdin?.end();
     if (this.signal.aborted) {
       this.onAbort();
