@@ -26,6 +26,11 @@ const schema = z.object({
   PICHAT_ESPEAK_VOICE: z.string().regex(/^[A-Za-z0-9_+-]+$/).default('en-us'),
   /** espeak-ng speaking rate, words per minute. Default 175. */
   PICHAT_ESPEAK_WPM: z.coerce.number().int().min(80).max(450).default(175),
+  /**
+   * Offline recogniser: probability of each phone of the garbage loop that rejects speech outside the commands, 0..1.
+   * Higher rejects more (also of real commands); 0 turns rejection by garbage off. Default 0.02.
+   */
+  PICHAT_STT_GARBAGE: z.coerce.number().min(0).max(1).default(0.02),
 });
 
 export type ServerConfig = z.infer<typeof schema> & { dataDir: string };

@@ -22,7 +22,11 @@ export function createOfflineProviders(config: ServerConfig, log: Logger): Offli
     if (!onPath(binary)) log.warn('offline speech engine missing: install it with apt-get', { binary, packages: pkg });
   }
   const skills = compileSkills(defaultSkills());
-  const stt = new PocketsphinxStt({ skills, dataDir: join(config.dataDir, 'grammar') });
+  const stt = new PocketsphinxStt({
+    skills,
+    dataDir: join(config.dataDir, 'grammar'),
+    grammar: { garbagePhoneProbability: config.PICHAT_STT_GARBAGE },
+  });
   const tts = new EspeakTts({ voice: config.PICHAT_ESPEAK_VOICE, wordsPerMinute: config.PICHAT_ESPEAK_WPM });
   const brain = createLocalBrain({ skills });
   return { stt, tts, brain, close: () => stt.close() };

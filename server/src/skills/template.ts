@@ -1,11 +1,11 @@
 import { normalizeTokens } from './normalize.js';
 
 /**
- * Sentence templates: the one description of what a skill understands. The speech grammar (JSGF, see
+ * Sentence templates: the one description of what a skill understands. The speech grammar (an FSG, see
  * `stt/grammar.ts`) and the text matcher (`compileMatcher`) are both generated from the same parsed template, so
  * what the recogniser can hear is always something the matcher accepts.
  *
- * Syntax (a subset of JSGF's right-hand side, so the translation is one to one):
+ * Syntax (a subset of the right-hand side of JSGF rules):
  * ```
  *   word          a lower-case word (letters and apostrophes), as spelled in the pronouncing dictionary
  *   a b           sequence
@@ -84,14 +84,6 @@ export function templateSlots(template: TemplateNode, into = new Set<string>()):
   if (template.kind === 'slot') into.add(template.name);
   else if (template.kind === 'choice') for (const option of template.options) for (const n of option) templateSlots(n, into);
   return into;
-}
-
-/** The JSGF right-hand side of a template; slot `x` becomes the rule reference `<slotRule(x)>`. */
-export function templateToJsgf(template: TemplateNode, slotRule: (name: string) => string): string {
-  if (template.kind === 'word') return template.word;
-  if (template.kind === 'slot') return `<${slotRule(template.name)}>`;
-  const body = template.options.map((o) => o.map((n) => templateToJsgf(n, slotRule)).join(' ')).join(' | ');
-  return template.optional ? `[${body}]` : `(${body})`;
 }
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

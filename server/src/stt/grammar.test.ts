@@ -1,53 +1,97 @@
 import { describe, expect, it } from 'vitest';
 import { compileSkills, defaultSkills } from '../skills/index.js';
-import { buildGrammar, GrammarError, isGarbageWord, loadDictionary, parseDictionary, TOP_RULE } from './grammar.js';
+import { buildGrammar, GrammarError, isGarbageWord, loadDictionary, parseDictionary } from './grammar.js';
 import { DEBIAN_MODEL_DIR } from './pocketsphinx.js';
 
 const compiled = compileSkills(defaultSkills());
 // The real dictionary: a command word it lacks must fail here, not silently at runtime.
 const cmudict = loadDictionary(`${DEBIAN_MODEL_DIR}/cmudict-en-us.dict`);
 
-/** Checks the JSGF structure: header, one public rule, every referenced rule defined, brackets balanced. */
-function checkJsgf(jsgf: string): void {
-  expect(jsgf.startsWith('#JSGF V1.0;\ngrammar pichat;\n')).toBe(true);
-  const body = jsgf.split('\n').slice(2).join('\n');
-  const rules = [...body.matchAll(/^(public )?<([A-Za-z0-9_]+)> = ([^;]*);/gm)];
-  const defined = new Set(rules.map((r) => r[2]));
-  expect(rules.filter((r) => r[1]).map((r) => r[2])).toEqual([TOP_RULE]);
-  for (const r of rules) {
-    for (const ref of (r[3] as string).matchAll(/<([A-Za-z0-9_]+)>/g)) expect(defined.has(ref[1])).toBe(true);
-    let depth = 0;
-    for (const ch of r[3] as string) {
-      depth += ch === '(' || ch === '[' ? 1 : ch === ')' || ch === ']' ? -1 : 0;
-      expect(depth).toBeGreaterThanOrEqual(0);
-    }
-    expect(depth).toBe(0);
-  }
+interface Fsg {
+  states: number;
+  arcs: { from: number; to: number; p: number; word?: string }[];
 }
 
+/** Parses the FSG text, checking its structure: header, state count, every arc between existing states. */
+function parseFsg(text: string): Fsg {
+  const lines = text.trim().split('\n');
+  expect(lines[0]).toBe('FSG_BEGIN pichat');
+  expect(lines.at(-1)).toBe('FSG_END');
+  const states = Number(/^NUM_STATES (\d+)$/.exec(lines[1] ?? '')?.[1]);
+  expect(lines[2]).toBe('START_STATE 0');
+  expect(lines[3]).toBe('FINAL_STATE 1');
+  const arcs = lines.slice(4, -1).map((line) => {
+    const m = /^TRANSITION (\d+) (\d+) ([0-9.e-]+)(?: (\S+))?$/.exec(line);
+    expect(m, line).not.toBeNull();
+    const [from, to, p] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
+    expect(from < states && to < states && p > 0 && p <= 1, line).toBe(true);
+    return { from, to, p, ...(m?.[4] ? { word: m[4] } : {}) };
+  });
+  return { states, arcs };
+}
+
+/** Whether the FSG accepts `sentence` (words separated by spaces): a walk over the automaton. */
+function accepts(fsg: Fsg, sentence: string): boolean {
+  const closure = (set: Set<number>): Set<number> => {
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const a of fsg.arcs) if (!a.word && set.has(a.from) && !set.has(a.to)) (set.add(a.to), (grew = true));
+    }
+    return set;
+  };
+  let at = closure(new Set([0]));
+  for (const word of sentence.split(' ')) {
+    at = closure(new Set(fsg.arcs.filter((a) => a.word === word && at.has(a.from)).map((a) => a.to)));
+    if (at.size === 0) return false;
+  }
+  return at.has(1);
+}
+
+const dictWords = new Set(cmudict.keys());
+
 describe('grammar generation', () => {
-  it('is valid JSGF whose every word is in the pronouncing dictionary', () => {
-    const g = buildGrammar(compiled, cmudict);
-    checkJsgf(g.jsgf);
-    expect(g.words.length).toBeGreaterThan(50);
-    const dictWords = new Set(g.dictionary.trim().split('\n').map((l) => l.split(' ')[0]!.replace(/\(\d+\)$/, '')));
-    for (const w of g.words) expect(cmudict.has(w)).toBe(true);
-    // Every token of the grammar body has a dictionary entry.
-    const tokens = g.jsgf.split('\n').slice(2).join(' ').replace(/<[^>]+>|\/[^/]+\/|[()[\]|;=+*]|public/g, ' ').split(/\s+/).filter(Boolean);
-    for (const t of tokens) expect({ t, known: dictWords.has(t) }).toEqual({ t, known: true });
-    expect(g.jsgf).toContain("what's");
-    expect(g.jsgf).toMatch(/<slot_volume_set_percent> = \(zero \| one/);
+  it('is a valid FSG whose every word is in the pronouncing dictionary and in grammar.dict', () => {
+    const g = buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0 });
+    const fsg = parseFsg(g.fsg);
+    const entries = new Set(g.dictionary.trim().split('\n').map((l) => l.split(' ')[0]?.replace(/\(\d+\)$/, '')));
+    for (const a of fsg.arcs) {
+      if (a.word) expect({ word: a.word, known: dictWords.has(a.word) && entries.has(a.word) }).toEqual({ word: a.word, known: true });
+    }
+    expect(g.dictionary).toMatch(/^what's W AH T S$/m);
   });
 
-  it('by default has no garbage loop; asked for one, it adds prefixed words and phones', () => {
-    expect(buildGrammar(compiled, cmudict).jsgf).not.toContain('<garbage>');
-    const g = buildGrammar(compiled, cmudict, { garbageWeight: 1e-4, garbageWords: ['music', 'jazz'] });
-    checkJsgf(g.jsgf);
-    expect(g.jsgf).toMatch(/public <utterance> = \/1\/ <command> \| \/0\.0001\/ <garbage>;/);
-    expect(g.dictionary).toMatch(/^_jazz JH AE Z$/m);
+  it("accepts exactly the skills' sentences, with the polite wrapper words", () => {
+    const fsg = parseFsg(buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0 }).fsg);
+    for (const sentence of [
+      'what time is it',
+      "what's the current time right now",
+      'please set the volume to fifty five percent thanks',
+      'volume at one hundred',
+      'turn it all the way up',
+      'stop',
+      'hey what can you do',
+    ]) {
+      expect({ sentence, accepted: accepts(fsg, sentence) }).toEqual({ sentence, accepted: true });
+    }
+    for (const sentence of ['play some jazz music', 'what time', 'set the volume to fifty five five', 'stop stop stop stop', 'please']) {
+      expect({ sentence, accepted: accepts(fsg, sentence) }).toEqual({ sentence, accepted: false });
+    }
+  });
+
+  it('has a garbage loop of the 39 phones by default, costing the given probability per phone', () => {
+    expect(buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0 }).fsg).not.toContain('_ph_');
+    const g = buildGrammar(compiled, cmudict);
+    const fsg = parseFsg(g.fsg);
+    const phoneArcs = fsg.arcs.filter((a) => a.word && isGarbageWord(a.word));
+    expect(new Set(phoneArcs.map((a) => a.word)).size).toBe(39);
+    expect(new Set(phoneArcs.map((a) => a.p))).toEqual(new Set([0.02]));
+    expect(accepts(fsg, '_ph_p _ph_l _ph_ey')).toBe(true); // any phone string...
+    expect(accepts(fsg, 'what time _ph_ey')).toBe(false); // ...but never mixed with a command
     expect(g.dictionary).toMatch(/^_ph_aa AA$/m);
-    expect(isGarbageWord('_jazz')).toBe(true);
+    expect(isGarbageWord('_ph_aa')).toBe(true);
     expect(isGarbageWord("what's")).toBe(false);
+    expect(parseFsg(buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0.5 }).fsg).arcs.some((a) => a.p === 0.5)).toBe(true);
+    expect(() => buildGrammar(compiled, cmudict, { garbagePhoneProbability: 2 })).toThrow(GrammarError);
   });
 
   it('fails loudly, naming them, when words are missing from the dictionary', () => {

@@ -68,12 +68,12 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
     ['a quiet microphone (-25 dB)', 10 ** (-25 / 20)],
     ['a hot microphone (+6 dB, clipping)', 2],
   ])('hears a command from %s: the level is normalised before decoding', async (_, gain) => {
-    const pcm = speech('turn the volume down', 'en-us', 160);
+    const pcm = speech('set the volume to fifty percent');
     const view = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
     for (let i = 0; i + 1 < pcm.byteLength; i += 2) {
       view.setInt16(i, Math.max(-32768, Math.min(32767, Math.round(view.getInt16(i, true) * gain))), true);
     }
-    expect(await recognise(stt, pcm)).toEqual({ text: 'turn the volume down' });
+    expect(await recognise(stt, pcm)).toEqual({ text: 'set the volume to fifty percent' });
   });
 
   it.each(['play some jazz music', 'tell me a joke about cats'])('rejects %j (outside the vocabulary)', async (said) => {
