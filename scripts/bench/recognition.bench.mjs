@@ -64,7 +64,7 @@ function render(dir, id, item) {
   const speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
   if (!item.noise) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   const seconds = (speech.length / 16000 + 0.1).toFixed(2);
-  const n = execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'synth', seconds, item.noise.kind]);
+  const n = execFileSync('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'synth', seconds, item.noise.kind]);
   const noise = new Int16Array(n.buffer, n.byteOffset, n.byteLength / 2);
   // SNR against the speech's active part (samples above a small threshold), not against its pauses.
   let ps = 0, active = 0, pn = 0;
