@@ -31,7 +31,7 @@ export interface DecodingPass {
  * second, and the grammar alone at 130. The result is accepted only when the first holds no garbage and both mean the
  * same command. Measured on the benchmark corpus (decoding its clips as files): a single pass accepts 98 % of the
  * out-of-vocabulary speech; the garbage loop brings that to 20 %, the second pass to 11 %, while right skill falls
- * from 97 % to 88 %. `npm run bench`, streaming the clips through this class, gives 9 % and 86-87 %.
+ * from 97 % to 88 %. `npm run bench`, streaming the clips through this class, gives 11 % and 87 %.
  */
 export const DEFAULT_PASSES: readonly DecodingPass[] = [{ garbage: true }, { args: ['-frate', '130'] }];
 
