@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+# Type-check every source and test file (the build leaves the tests out; vitest does not check types).
+npx tsc -p tsconfig.tests.json
 mkdir -p test-artifacts
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?

@@ -7,10 +7,7 @@ import { FakeBrain, FakeStt, FakeTts } from '../../../server/src/testing/fakes.j
 import { PROTOCOL_VERSION } from '@pichat/shared';
 import { WsLink } from '../link/ws-link.js';
 import { memoryLogger } from '../log.js';
-import { frame } from '../testing/daemon-harness.js';
-import { FakeSink, FakeSource } from '../testing/fakes.js';
-import { Daemon } from './daemon.js';
-import type { DeviceState, Feedback } from './state.js';
+import { frame, harness } from '../testing/daemon-harness.js';
 
 /**
  * Reconnect against the real server: a turn is running when the server process goes away (its HTTP server and
@@ -54,23 +51,7 @@ describe('server restart mid-turn (real server, real socket)', () => {
       maxBufferedBytes: 64 * 1024,
     });
     cleanups.push(() => link.close());
-    const source = new FakeSource();
-    const sink = new FakeSink();
-    const states: DeviceState[] = [];
-    const feedback: Feedback[] = [];
-    const daemon = new Daemon({
-      source,
-      sink,
-      link,
-      log,
-      volume: 100,
-      maxTurnMs: 30_000,
-      replyTimeoutMs: 5000,
-      errorHoldMs: 500,
-      onState: (s) => states.push(s),
-      onFeedback: (f) => feedback.push(f),
-    });
-    daemon.start();
+    const { daemon, source, sink, states, feedback } = harness({ link, log, replyTimeoutMs: 5000, errorHoldMs: 500 });
     cleanups.push(() => daemon.close());
     link.start();
     await vi.waitFor(() => expect(daemon.state).toBe('idle'), WAIT);

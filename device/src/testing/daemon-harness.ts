@@ -1,14 +1,20 @@
 import { Daemon, type DaemonOptions } from '../daemon/daemon.js';
 import type { DeviceState, Feedback } from '../daemon/state.js';
+import type { Link } from '../daemon/ports.js';
 import { memoryLogger } from '../log.js';
 import { FakeLink, FakeSink, FakeSource } from './fakes.js';
 
-/** A daemon on fakes, with everything it reports recorded. Turn ids are t1, t2, … */
-export function harness(overrides: Partial<DaemonOptions> = {}) {
+/**
+ * A daemon on fakes, with everything it reports recorded. Turn ids are t1, t2, … Pass `link` (e.g. a real WsLink) or
+ * `log` to use your own; the daemon is started, the link is not.
+ */
+export function harness<L extends Link = FakeLink>(
+  overrides: Partial<Omit<DaemonOptions, 'link' | 'log'>> & { link?: L; log?: ReturnType<typeof memoryLogger> } = {},
+) {
   const source = new FakeSource();
   const sink = new FakeSink();
-  const link = new FakeLink();
-  const log = memoryLogger();
+  const link = overrides.link ?? (new FakeLink() as Link as L);
+  const log = overrides.log ?? memoryLogger();
   const states: DeviceState[] = [];
   const feedback: Feedback[] = [];
   const volumes: number[] = [];
@@ -16,8 +22,6 @@ export function harness(overrides: Partial<DaemonOptions> = {}) {
   const daemon = new Daemon({
     source,
     sink,
-    link,
-    log,
     volume: 100,
     maxTurnMs: 30_000,
     replyTimeoutMs: 15_000,
@@ -27,6 +31,8 @@ export function harness(overrides: Partial<DaemonOptions> = {}) {
     onFeedback: (f) => feedback.push(f),
     onVolume: (v) => volumes.push(v),
     ...overrides,
+    link,
+    log,
   });
   daemon.start();
   return { daemon, source, sink, link, log, states, feedback, volumes };

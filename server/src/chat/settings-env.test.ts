@@ -8,7 +8,7 @@ describe('settingsEnv: web settings over the provider environment', () => {
   });
   it('maps every setting', () => {
     const env = settingsEnv(
-      { selected_model: 'gpt-4', system_prompt: 'Be brief.', language: 'PL-pl', voice_settings: { gender: 'male', accent: 'pl-PL-MarekNeural' } },
+      { ...DEFAULT_SETTINGS, selected_model: 'gpt-4', system_prompt: 'Be brief.', language: 'PL-pl', voice_settings: { gender: 'male', accent: 'pl-PL-MarekNeural' } },
       { PICHAT_LLM: 'azure' },
     );
     expect(env).toEqual({
