@@ -1,6 +1,7 @@
 export * from './audio/format.js';
 export * from './audio/wav.js';
 export * from './audio/level.js';
+export * from './audio/bytes.js';
 export * from './audio/resample.js';
 export * from './protocol/errors.js';
 export * from './protocol/messages.js';

@@ -1,3 +1,5 @@
+import { concatBytes } from '@pichat/shared';
+
 /**
  * Removes the WAV header from the front of a byte stream that arecord writes when it is not asked for raw output
  * (the published `mic` package never passes `-t raw`; FIELD-NOTES). The header of a stream has a placeholder
@@ -11,7 +13,7 @@ export class WavStreamHeader {
   /** Returns the audio bytes in `chunk` (an empty array while the header is still incomplete). */
   push(chunk: Uint8Array): Uint8Array {
     if (this.state === 'body') return chunk;
-    const all = concat(this.held, chunk);
+    const all = concatBytes(this.held, chunk);
     const end = dataStart(all);
     if (end === 'more') {
       if (all.byteLength > 4096) return this.pass(all); // not a header we understand: audio it is
@@ -46,10 +48,3 @@ function dataStart(b: Uint8Array): number | 'more' {
   return 'more';
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
-}

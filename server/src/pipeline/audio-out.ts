@@ -1,6 +1,7 @@
 import {
   LinearResampler,
   bytesForMs,
+  concatBytes,
   durationMs,
   sameFormat,
   type AudioFormat,
@@ -51,7 +52,7 @@ export class AudioOut {
     const { format, chunkBytes } = this.target;
     const converted = this.convert(chunk, inputFormat, format);
     if (converted.byteLength === 0) return;
-    const joined = concat(this.pending, converted);
+    const joined = concatBytes(this.pending, converted);
     let offset = 0;
     while (joined.byteLength - offset >= chunkBytes) {
       await this.emit(joined.subarray(offset, offset + chunkBytes), format);
@@ -109,10 +110,3 @@ export function choosePlaybackFormat(ttsFormat: AudioFormat, playable: readonly 
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}

@@ -102,15 +102,15 @@ export class PocketsphinxStt implements SpeechToText {
   constructor(options: PocketsphinxOptions) {
     const modelDir = options.modelDir ?? DEBIAN_MODEL_DIR;
     const dictionary = loadDictionary(join(modelDir, 'cmudict-en-us.dict'));
-    const withGarbage = buildGrammar(options.skills, dictionary, options.grammar);
-    const commandsOnly = buildGrammar(options.skills, dictionary, { garbagePhoneProbability: 0 });
+    const grammar = buildGrammar(options.skills, dictionary, options.grammar);
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pichat-sphinx-'));
     const files = { garbage: join(this.dataDir, 'grammar-garbage.fsg'), commands: join(this.dataDir, 'grammar.fsg') };
     const dictPath = join(this.dataDir, 'grammar.dict');
-    writeFileSync(files.garbage, withGarbage.fsg);
-    writeFileSync(files.commands, commandsOnly.fsg);
-    writeFileSync(dictPath, withGarbage.dictionary); // a superset of the commands-only dictionary
+    writeFileSync(files.commands, grammar.fsg);
+    // With the loop turned off (probability 0), passes asking for it get the commands alone.
+    writeFileSync(files.garbage, grammar.garbageFsg ?? grammar.fsg);
+    writeFileSync(dictPath, grammar.dictionary);
     this.binary = options.binary ?? 'pocketsphinx_continuous';
     const base = ['-infile', '/dev/stdin', '-dict', dictPath, '-hmm', join(modelDir, 'en-us')];
     this.argSets = (options.passes ?? DEFAULT_PASSES).map((pass) => [

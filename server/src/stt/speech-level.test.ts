@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { level } from '@pichat/shared';
+import { concatBytes, level } from '@pichat/shared';
 import { SpeechLevel, gainFor } from './speech-level.js';
 
 /** `ms` of a 440 Hz tone at `dbfs` (RMS), 16 kHz s16le. */
@@ -12,12 +12,7 @@ function tone(ms: number, dbfs: number): Uint8Array {
   return out;
 }
 
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.byteLength));
-  return out;
-};
+const concat = (parts: Uint8Array[]): Uint8Array => concatBytes(...parts);
 
 describe('SpeechLevel', () => {
   it('holds audio until the window is full, then releases all of it at the target level', () => {

@@ -1,4 +1,4 @@
-import { applyGain, level } from '@pichat/shared';
+import { applyGain, concatBytes, level } from '@pichat/shared';
 
 /**
  * Brings an utterance to the speech level the recogniser's acoustic model expects, before the decoder sees it.
@@ -66,7 +66,7 @@ export class SpeechLevel {
   }
 
   private release(): Uint8Array[] {
-    const all = concat(this.held);
+    const all = concatBytes(...this.held);
     this.held = [];
     this.heldBytes = 0;
     this.gain = gainFor(all, this.targetDbfs, this.percentile, this.minGainDb, this.maxGainDb);
@@ -77,24 +77,16 @@ export class SpeechLevel {
 /** Linear gain that brings the `percentile` 20 ms frame level of `pcm` to `targetDbfs`, within the bounds. */
 export function gainFor(pcm: Uint8Array, targetDbfs: number, percentile: number, minDb: number, maxDb: number): number {
   const samples = Math.floor(pcm.byteLength / 2);
+  if (samples === 0) return 1;
   const levels: number[] = [];
-  for (let i = 0; i + FRAME <= samples || (i === 0 && samples > 0); i += HOP) {
-    const end = Math.min(samples, i + FRAME);
-    const db = level(pcm.subarray(i * 2, end * 2)).rmsDb;
+  // 20 ms frames every 10 ms; audio shorter than one frame is one frame.
+  for (let i = 0; i === 0 || i + FRAME <= samples; i += HOP) {
+    const db = level(pcm.subarray(i * 2, Math.min(samples, i + FRAME) * 2)).rmsDb;
     levels.push(Number.isFinite(db) ? db : -120);
-    if (end === samples) break;
   }
-  if (levels.length === 0) return 1;
   levels.sort((a, b) => a - b);
   const measured = levels[Math.floor(percentile * (levels.length - 1))] as number;
   const db = Math.max(minDb, Math.min(maxDb, targetDbfs - measured));
   return 10 ** (db / 20);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.byteLength));
-  return out;
-}

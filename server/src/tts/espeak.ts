@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { AudioFormat } from '@pichat/shared';
+import { concatBytes, type AudioFormat } from '@pichat/shared';
 import type { TextToSpeech, TtsStream } from '../pipeline/providers.js';
 import { TtsError } from './errors.js';
 
@@ -109,7 +109,7 @@ export class WavStreamParser {
   /** Feeds bytes; returns the PCM they complete (possibly empty). Throws a TtsError on a foreign format. */
   push(bytes: Uint8Array): Uint8Array {
     if (!this.inData) {
-      this.header = concat(this.header, bytes);
+      this.header = concatBytes(this.header, bytes);
       const start = this.findData();
       if (start < 0) {
         if (this.header.byteLength > 65536) throw new TtsError('espeak-ng output has no WAV data chunk', false);
@@ -119,7 +119,7 @@ export class WavStreamParser {
       bytes = this.header.subarray(start);
       this.header = new Uint8Array(0);
     }
-    const all = this.carry.byteLength > 0 ? concat(this.carry, bytes) : bytes;
+    const all = this.carry.byteLength > 0 ? concatBytes(this.carry, bytes) : bytes;
     const whole = all.byteLength - (all.byteLength % 2);
     this.carry = all.slice(whole);
     return all.subarray(0, whole);
@@ -157,9 +157,3 @@ export class WavStreamParser {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
