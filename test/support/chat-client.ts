@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { WaitingSocket } from './waiting-socket.js';
 
 export interface ChatFrame {
   action: string;
@@ -23,23 +24,22 @@ export async function login(httpUrl: string, username: string, password: string)
  * A scripted browser on /ws/chat: records every frame, offers bounded waits, sends `{action, payload}` requests
  * and binary microphone frames.
  */
-export class ChatClient {
+export class ChatClient extends WaitingSocket {
   readonly frames: ChatFrame[] = [];
   readonly audio: Buffer[] = [];
-  closeCode: number | undefined;
-  private waiters: (() => void)[] = [];
   private nextId = 1;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(ws: WebSocket) {
+    super(ws);
     ws.on('message', (data, isBinary) => {
       if (isBinary) this.audio.push(data as Buffer);
       else this.frames.push({ ...(JSON.parse((data as Buffer).toString('utf8')) as Omit<ChatFrame, 'at'>), at: performance.now() });
       this.notify();
     });
-    ws.on('close', (code) => {
-      this.closeCode = code;
-      this.notify();
-    });
+  }
+
+  protected arrived(): unknown {
+    return this.frames.map((f) => f.action);
   }
 
   static connect(httpUrl: string, cookie: string | undefined, origin: string | undefined = httpUrl): Promise<ChatClient> {
@@ -78,39 +78,5 @@ export class ChatClient {
 
   waitAction(action: string, match: (p: Record<string, unknown>) => boolean = () => true, timeoutMs = 10_000): Promise<ChatFrame> {
     return this.waitFor((f) => f.action === action && match(f.payload), timeoutMs, `action ${action}`);
-  }
-
-  waitClosed(timeoutMs = 10_000): Promise<number> {
-    return this.until(() => this.closeCode, timeoutMs, 'close');
-  }
-
-  close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.ws.once('close', () => resolve());
-      this.ws.close();
-    });
-  }
-
-  private notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  private until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.frames.map((f) => f.action))}`)),
-        timeoutMs,
-      );
-      const check = (): void => {
-        const v = probe();
-        if (v === undefined) return void this.waiters.push(check);
-        clearTimeout(timer);
-        resolve(v);
-      };
-      check();
-    });
   }
 }

@@ -9,6 +9,7 @@ import {
   type ServerMessage,
 } from '@pichat/shared';
 import WebSocket from 'ws';
+import { WaitingSocket } from './waiting-socket.js';
 
 /** Playback formats a test device announces. */
 export const TEST_PLAYBACK: AudioFormat[] = [
@@ -22,12 +23,11 @@ export type Received = { kind: 'message'; message: ServerMessage; at: number } |
  * A scripted device for tests and benchmarks: records everything the server sends, in order, and offers bounded
  * waits for it.
  */
-export class TestDevice {
+export class TestDevice extends WaitingSocket {
   readonly received: Received[] = [];
-  closeCode: number | undefined;
-  private waiters: Array<() => void> = [];
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(ws: WebSocket) {
+    super(ws);
     ws.on('message', (data, isBinary) => {
       const at = performance.now();
       const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
@@ -39,10 +39,10 @@ export class TestDevice {
       }
       this.notify();
     });
-    ws.on('close', (code) => {
-      this.closeCode = code;
-      this.notify();
-    });
+  }
+
+  protected arrived(): unknown {
+    return this.messages().map((m) => m.type);
   }
 
   /** Opens a connection; rejects with the HTTP status when the upgrade is refused. */
@@ -93,11 +93,6 @@ export class TestDevice {
     return found;
   }
 
-  /** Waits until the socket is closed; resolves with the close code. */
-  waitClosed(timeoutMs = 10_000): Promise<number> {
-    return this.until(() => this.closeCode, timeoutMs, 'close');
-  }
-
   /** All reply audio received for a turn (between its audio.start and audio.end). */
   audioFor(turnId: string): Buffer {
     const parts: Buffer[] = [];
@@ -124,39 +119,5 @@ export class TestDevice {
       }
       this.ws.send(pcm.subarray(offset, offset + frameBytes), { binary: true });
     }
-  }
-
-  close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.ws.once('close', () => resolve());
-      this.ws.close();
-    });
-  }
-
-  private notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  private until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const v = probe();
-        if (v === undefined) return false;
-        clearTimeout(timer);
-        resolve(v);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.messages().map((m) => m.type))}`));
-      }, timeoutMs);
-      if (check()) return;
-      const again = (): void => {
-        if (!check()) this.waiters.push(again);
-      };
-      this.waiters.push(again);
-    });
   }
 }
