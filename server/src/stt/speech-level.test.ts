@@ -39,6 +39,19 @@ describe('SpeechLevel', () => {
     expect(level(later).rmsDb).toBeCloseTo(-25, 0);
   });
 
+  it('measures exactly the window, however the audio is cut into writes', () => {
+    // Quiet first, loud after the window: only the quiet part may set the gain.
+    const utterance = concat([tone(500, -40), tone(1000, -10)]);
+    const whole = new SpeechLevel({ targetDbfs: -30, windowMs: 500 });
+    const wholeOut = concat(whole.push(utterance));
+    const framed = new SpeechLevel({ targetDbfs: -30, windowMs: 500 });
+    const framedOut: Uint8Array[] = [];
+    for (let i = 0; i < utterance.byteLength; i += 1280) framedOut.push(...framed.push(utterance.subarray(i, i + 1280)));
+    expect(whole.fixedGain).toBeCloseTo(10 ** (10 / 20), 1); // the quiet -40 dBFS part, not the loud rest
+    expect(framed.fixedGain).toBe(whole.fixedGain);
+    expect(concat(framedOut)).toEqual(wholeOut);
+  });
+
   it('flush() releases a command shorter than the window', () => {
     const norm = new SpeechLevel({ targetDbfs: -30, windowMs: 500 });
     expect(norm.push(tone(300, -20))).toEqual([]);

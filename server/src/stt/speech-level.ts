@@ -10,7 +10,8 @@ import { applyGain, concatBytes, level } from '@pichat/shared';
  *
  * How: the first `windowMs` of speech are held back, the level of their loud frames is measured (the `percentile`
  * of 20 ms frame levels, so pauses do not count), and one gain for the whole utterance brings that level to
- * `targetDbfs`. The held audio is then released scaled, and everything after it is scaled as it arrives. One gain per
+ * `targetDbfs`. Exactly the first `windowMs` are measured, however the audio is cut into writes, so an utterance
+ * sent in 40 ms frames (a device) and the same one written at once (a file) decode the same way. The held audio is then released scaled, and everything after it is scaled as it arrives. One gain per
  * utterance, never changed mid-way: a gain that moved while the decoder runs would shift its features mid-command.
  */
 export interface SpeechLevelOptions {
@@ -57,19 +58,21 @@ export class SpeechLevel {
     if (this.gain !== undefined) return [applyGain(pcm, this.gain)];
     this.held.push(pcm);
     this.heldBytes += pcm.byteLength;
-    return this.heldBytes >= this.windowBytes ? this.release() : [];
+    return this.heldBytes >= this.windowBytes ? this.release(this.windowBytes) : [];
   }
 
   /** End of the utterance: fixes the gain from whatever was held (if the window never filled) and releases it. */
   flush(): Uint8Array[] {
-    return this.gain === undefined ? this.release() : [];
+    return this.gain === undefined ? this.release(this.heldBytes) : [];
   }
 
-  private release(): Uint8Array[] {
+  /** Fixes the gain from the first `measuredBytes` held, and releases everything held, scaled. */
+  private release(measuredBytes: number): Uint8Array[] {
     const all = concatBytes(...this.held);
     this.held = [];
     this.heldBytes = 0;
-    this.gain = gainFor(all, this.targetDbfs, this.percentile, this.minGainDb, this.maxGainDb);
+    const measured = all.subarray(0, measuredBytes);
+    this.gain = gainFor(measured, this.targetDbfs, this.percentile, this.minGainDb, this.maxGainDb);
     return all.byteLength === 0 ? [] : [applyGain(all, this.gain)];
   }
 }
