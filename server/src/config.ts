@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_GARBAGE_PHONE_PROBABILITY } from './stt/grammar.js';
 
 /**
  * Server configuration from the environment (and a dotenv file loaded by main.ts). Every variable is documented
@@ -28,9 +29,9 @@ const schema = z.object({
   PICHAT_ESPEAK_WPM: z.coerce.number().int().min(80).max(450).default(175),
   /**
    * Offline recogniser: probability of each phone of the garbage loop that rejects speech outside the commands, 0..1.
-   * Higher rejects more (also of real commands); 0 turns rejection by garbage off. Default 0.02.
+   * Higher rejects more (also of real commands); 0 turns rejection by garbage off. Default 0.015.
    */
-  PICHAT_STT_GARBAGE: z.coerce.number().min(0).max(1).default(0.02),
+  PICHAT_STT_GARBAGE: z.coerce.number().min(0).max(1).default(DEFAULT_GARBAGE_PHONE_PROBABILITY),
 });
 
 export type ServerConfig = z.infer<typeof schema> & { dataDir: string };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileSkills, defaultSkills } from '../skills/index.js';
-import { buildGrammar, GrammarError, isGarbageWord, loadDictionary, parseDictionary } from './grammar.js';
+import { buildGrammar, DEFAULT_GARBAGE_PHONE_PROBABILITY, GrammarError, isGarbageWord, loadDictionary, parseDictionary } from './grammar.js';
 import { DEBIAN_MODEL_DIR } from './pocketsphinx.js';
 
 const compiled = compileSkills(defaultSkills());
@@ -86,7 +86,7 @@ describe('grammar generation', () => {
     expect(accepts(fsg, 'what time is it')).toBe(true);
     const phoneArcs = fsg.arcs.filter((a) => a.word && isGarbageWord(a.word));
     expect(new Set(phoneArcs.map((a) => a.word)).size).toBe(39);
-    expect(new Set(phoneArcs.map((a) => a.p))).toEqual(new Set([0.02]));
+    expect(new Set(phoneArcs.map((a) => a.p))).toEqual(new Set([DEFAULT_GARBAGE_PHONE_PROBABILITY]));
     expect(accepts(fsg, '_ph_p _ph_l _ph_ey')).toBe(true); // any phone string...
     expect(accepts(fsg, 'what time _ph_ey')).toBe(false); // ...but never mixed with a command
     expect(g.dictionary).toMatch(/^_ph_aa AA$/m);
