@@ -56,10 +56,12 @@ afterAll(() => {
 });
 
 describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', () => {
+  // Commands this voice says clearly at 130-170 words/min: the path from audio to text, not the hit rate (the
+  // benchmark's job). "what's the date today" at 150 sits on the edge (rejected at 130) and was dropped for that.
   it.each([
     ['what time is it', 'what time is it'],
     ['set the volume to fifty percent', 'set the volume to fifty percent'],
-    ["what's the date today", "what's the date today"],
+    ["what's today's date", "what's today's date"],
   ])('hears the command %j', async (said, expected) => {
     expect(await recognise(stt, speech(said))).toEqual({ text: expected });
   });
