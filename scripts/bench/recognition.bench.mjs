@@ -101,7 +101,9 @@ function prng(seed) {
 function render(dir, id, item) {
   const wav = join(dir, `${id}.wav`);
   execFileSync('espeak-ng', ['-v', item.voice, '-s', String(item.speed), '-w', wav, item.text]);
-  const raw = execFileSync('sox', [wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // -R: sox dithers when it resamples to 16 bits, with fresh random noise each run unless told to repeat it; a
+  // command on the edge of rejection then flips from run to run (seen before -R: 1 clip of 155 per run).
+  const raw = execFileSync('sox', ['-R', wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
   if (!item.noise) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   const seconds = (speech.length / 16000 + 0.1).toFixed(2);

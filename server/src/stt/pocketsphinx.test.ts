@@ -15,7 +15,7 @@ let stt: PocketsphinxStt;
 function speech(text: string, voice = 'en-us', wordsPerMinute = 150): Uint8Array {
   const wav = join(dir, 'speech.wav');
   execFileSync('espeak-ng', ['-v', voice, '-s', String(wordsPerMinute), '-w', wav, text]);
-  return execFileSync('sox', [wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5']);
+  return execFileSync('sox', ['-R', wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5']);
 }
 
 /** Pids of every live descendant of this process, from /proc. */
