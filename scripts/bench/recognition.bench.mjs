@@ -73,11 +73,7 @@ function developmentCorpus(compiled) {
   const items = corpus(compiled, prng(777)).filter((x) => x.skill);
   const rnd = prng(778);
   const pick = (list) => list[Math.floor(rnd() * list.length)];
-  const noises = [
-    { kind: 'pinknoise', snrDb: 17 },
-    { kind: 'brownnoise', snrDb: 17 },
-    { kind: 'whitenoise', snrDb: 24 },
-  ];
+  const noises = NOISES.map((n) => ({ kind: n.kind, snrDb: Math.floor((n.snrDb[0] + n.snrDb[1]) / 2) })); // mid-range SNR
   for (const text of DEV_OOV_SENTENCES) {
     const noisy = rnd() < NOISY_SHARE;
     const noise = pick(noises);

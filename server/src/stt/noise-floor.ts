@@ -25,16 +25,16 @@ export class NoiseFloor {
     this.state = seed >>> 0 || 1;
   }
 
-  /** Returns a copy of `pcm` (16-bit little-endian samples) with the noise added; a trailing odd byte is dropped. */
-  apply(pcm: Uint8Array): Uint8Array {
-    const out = new Uint8Array(pcm.byteLength - (pcm.byteLength % 2));
-    const src = new DataView(pcm.buffer, pcm.byteOffset, out.byteLength);
-    const dst = new DataView(out.buffer);
-    for (let i = 0; i < out.byteLength; i += 2) {
-      const v = Math.round(src.getInt16(i, true) + (this.next() * 2 - 1) * this.amplitude);
-      dst.setInt16(i, v > 32767 ? 32767 : v < -32768 ? -32768 : v, true);
+  /**
+   * Adds the noise to `pcm` (16-bit little-endian samples) in place: the caller hands over a buffer it owns (the
+   * recogniser's own scaled copy), so the hot path makes no second copy per frame. A trailing odd byte is left as is.
+   */
+  addTo(pcm: Uint8Array): void {
+    const view = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength - (pcm.byteLength % 2));
+    for (let i = 0; i < view.byteLength; i += 2) {
+      const v = Math.round(view.getInt16(i, true) + (this.next() * 2 - 1) * this.amplitude);
+      view.setInt16(i, v > 32767 ? 32767 : v < -32768 ? -32768 : v, true);
     }
-    return out;
   }
 
   /** xorshift32, scaled to [0, 1). */

@@ -88,6 +88,22 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
     },
   );
 
+  it.each([
+    ['with level normalisation', {}],
+    ['without it', { speechLevel: false as const }],
+  ])("leaves the caller's audio untouched %s (the noise floor goes on the recogniser's own copy)", async (_, options) => {
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'grammar-own'), prespawn: false, ...options });
+    const pcm = speech('stop');
+    const before = new Uint8Array(pcm); // a copy (Buffer#slice would be a view)
+    const controller = new AbortController();
+    const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal });
+    for (let i = 0; i < pcm.byteLength; i += 1280) stream.write(pcm.subarray(i, i + 1280));
+    controller.abort();
+    await stream.finish();
+    expect(new Uint8Array(pcm)).toEqual(before);
+    engine.close();
+  });
+
   it('silence gives an empty result', async () => {
     expect(await recognise(stt, new Uint8Array(32000))).toEqual({ text: '' });
     const hiss = new Uint8Array(32000);

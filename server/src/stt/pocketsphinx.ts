@@ -252,14 +252,16 @@ class SphinxStream implements SttStream {
       this.started = true;
       data = pcm.subarray(first * 2);
     }
-    const { level } = this.shaping;
-    this.send(level ? level.push(data) : [data]);
+    const { level, floor } = this.shaping;
+    // The level's output is a fresh buffer the floor may add to in place; the caller's own audio is copied first
+    // (new Uint8Array, not slice(): on a Buffer, slice() is a view).
+    this.send(level ? level.push(data) : [floor ? new Uint8Array(data) : data]);
   }
 
   private send(chunks: Uint8Array[]): void {
     const { floor } = this.shaping;
-    for (const shaped of chunks) {
-      const chunk = floor ? floor.apply(shaped) : shaped;
+    for (const chunk of chunks) {
+      floor?.addTo(chunk);
       for (const d of this.decoders) {
         if (d.child.stdin?.writable) d.child.stdin.write(chunk);
       }

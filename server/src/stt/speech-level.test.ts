@@ -50,6 +50,8 @@ describe('SpeechLevel', () => {
     expect(whole.fixedGain).toBeCloseTo(10 ** (10 / 20), 1); // the quiet -40 dBFS part, not the loud rest
     expect(framed.fixedGain).toBe(whole.fixedGain);
     expect(concat(framedOut)).toEqual(wholeOut);
+    const later = tone(40, -40);
+    expect(whole.push(later)[0]?.buffer).not.toBe(later.buffer); // a new buffer: the recogniser adds its floor to it
   });
 
   it('flush() releases a command shorter than the window', () => {

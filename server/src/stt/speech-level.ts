@@ -11,8 +11,10 @@ import { applyGain, concatBytes, level } from '@pichat/shared';
  * How: the first `windowMs` of speech are held back, the level of their loud frames is measured (the `percentile`
  * of 20 ms frame levels, so pauses do not count), and one gain for the whole utterance brings that level to
  * `targetDbfs`. Exactly the first `windowMs` are measured, however the audio is cut into writes, so an utterance
- * sent in 40 ms frames (a device) and the same one written at once (a file) decode the same way. The held audio is then released scaled, and everything after it is scaled as it arrives. One gain per
- * utterance, never changed mid-way: a gain that moved while the decoder runs would shift its features mid-command.
+ * sent in 40 ms frames (a device) and the same one written at once (a file) decode the same way. The held audio is
+ * then released scaled, and everything after it is scaled as it arrives; every buffer returned is a new one. One gain
+ * per utterance, never changed mid-way: a gain that moved while the decoder runs would shift its features
+ * mid-command.
  */
 export interface SpeechLevelOptions {
   /** Level the loud frames are brought to, in dBFS (default -30, tuned on a corpus apart from the benchmark's). */
