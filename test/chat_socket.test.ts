@@ -95,6 +95,7 @@ describe('/ws/chat: every action of the web chat protocol', () => {
     expect(Buffer.from(spoken.payload.audio_data as string, 'base64').subarray(0, 4).toString('latin1')).toBe('RIFF');
     const wav = Buffer.from(encodeWav(SPEECH_FORMAT, new Uint8Array(6400))).toString('base64');
     expect(await c.request('speech_to_text', { audio_data: wav })).toMatchObject({ action: 'transcription', payload: { text: 'what time is it' } });
+    expect(server.stt.streams.at(-1)?.channel).toBe('web');
     const stereo = Buffer.from(encodeWav({ encoding: 'pcm_s16le', sampleRateHz: 44100, channels: 2 }, new Uint8Array(800))).toString('base64');
     expect((await c.request('speech_to_text', { audio_data: stereo })).payload).toMatchObject({ code: 'invalid_payload' });
   });
@@ -174,6 +175,7 @@ describe('/ws/chat: every action of the web chat protocol', () => {
     await c.waitAction('voice', (p) => p.type === 'audio.start');
     const done = await c.waitAction('voice', (p) => p.type === 'turn.done' && p.turnId === 'ptt-1');
     expect(done.payload.outcome).toBe('answered');
+    expect(server.stt.streams.at(-1)?.channel).toBe('web');
     expect(c.audio.length).toBeGreaterThan(0);
     await other.waitAction('message_created', (p) => (p.message as { turn_id: string; role: string }).turn_id === 'ptt-1' && (p.message as { role: string }).role === 'assistant');
     const messages = await server.store!.listMessages(conv.id);

@@ -11,6 +11,9 @@ import { realtimeTextTurn } from './realtime-text.js';
 import { titleFrom, type ConversationRecorder } from './recorder.js';
 import { conversationWire, messageWire, searchHitWire, settingsWire } from './wire.js';
 
+/** The recogniser's channel for audio from the web chat (browsers' microphones, see SttStartOptions). */
+export const WEB_CHANNEL = 'web';
+
 export interface ChatServiceDeps {
   store: Store;
   live: LiveBus;
@@ -241,7 +244,7 @@ export class ChatService {
       pcm = wav.pcm;
     }
     if (pcm.byteLength % 2 !== 0) pcm = pcm.subarray(0, pcm.byteLength - 1);
-    const stream = this.deps.providers().stt.start({ format: SPEECH_FORMAT, signal });
+    const stream = this.deps.providers().stt.start({ format: SPEECH_FORMAT, signal, channel: WEB_CHANNEL });
     for (let i = 0; i < pcm.byteLength; i += 3200) stream.write(pcm.subarray(i, Math.min(pcm.byteLength, i + 3200)));
     try {
       const result = await stream.finish();

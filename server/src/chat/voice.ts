@@ -4,6 +4,7 @@ import { Turn } from '../pipeline/turn.js';
 import { noticeBrain, type RealtimeRoute } from '../realtime/service.js';
 import type { VoiceTurn } from '../realtime/turn.js';
 import type { TurnObserver, TurnRecorder } from './recorder.js';
+import { WEB_CHANNEL } from './service.js';
 
 /** Formats a browser plays through Web Audio: any rate, mono 16-bit PCM (the page converts to float). */
 export const BROWSER_PLAYBACK: readonly AudioFormat[] = [16000, 22050, 24000, 44100, 48000].map((sampleRateHz) => ({
@@ -50,6 +51,7 @@ export class BrowserVoiceTurn {
     const turnOptions = {
       id: options.turnId,
       format: SPEECH_FORMAT,
+      channel: WEB_CHANNEL,
       playback: BROWSER_PLAYBACK,
       context: { volume: 100 },
       onAction: (action: Parameters<TurnObserver['action']>[0]) => observer.action(action),

@@ -233,6 +233,7 @@ export class DeviceSession {
     const options = {
       id: message.turnId,
       format: message.format,
+      channel: `device:${this.device.id}`,
       playback: this.hello!.capabilities.playback,
       context: { volume: this.volume, ...(this.lastReply !== undefined ? { lastReply: this.lastReply } : {}) },
       onAction: (action: BrainAction) => {

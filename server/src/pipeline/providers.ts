@@ -10,7 +10,18 @@ import type { AudioFormat } from '@pichat/shared';
 export interface SpeechToText {
   readonly name: string;
   /** Opens one recognition for one turn. Audio must be in `format` (providers may reject other formats). */
-  start(options: { format: AudioFormat; signal: AbortSignal; language?: string }): SttStream;
+  start(options: SttStartOptions): SttStream;
+}
+
+export interface SttStartOptions {
+  format: AudioFormat;
+  signal: AbortSignal;
+  language?: string;
+  /**
+   * Which microphone the audio comes from (`device:<id>`, `web`): an engine may adapt to it across turns (the
+   * embedded recogniser learns its cepstral mean). Unset: nothing is carried from turn to turn.
+   */
+  channel?: string;
 }
 
 export interface SttStream {

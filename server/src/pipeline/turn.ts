@@ -28,6 +28,8 @@ export interface TurnOptions {
   /** Called for each action of the reply (volume, new conversation) before its audio is sent. */
   onAction?: (action: BrainAction) => void;
   now?: () => Date;
+  /** The microphone the audio comes from, for the recogniser (see SttStartOptions). */
+  channel?: string;
 }
 
 export interface TurnResult {
@@ -79,7 +81,11 @@ export class Turn {
   ) {
     this.id = options.id;
     this.mark('start');
-    this.stt = providers.stt.start({ format: options.format, signal: this.controller.signal });
+    this.stt = providers.stt.start({
+      format: options.format,
+      signal: this.controller.signal,
+      ...(options.channel !== undefined ? { channel: options.channel } : {}),
+    });
   }
 
   get signal(): AbortSignal {

@@ -64,6 +64,8 @@ export interface RealtimeTurnOptions {
   context: Omit<SkillContext, 'now'>;
   onAction?: (action: BrainAction) => void;
   now?: () => Date;
+  /** The microphone the audio comes from, for the recogniser that recovers a transcript (see SttStartOptions). */
+  channel?: string;
 }
 
 type Ending = { kind: 'done'; status: string; error?: ProviderError } | { kind: 'skill' } | { kind: 'failed'; error: ProviderError; phase: 'connect' | 'dropped' | 'response' } | { kind: 'aborted' } | { kind: 'no_speech' };
@@ -392,7 +394,11 @@ export class RealtimeTurn implements VoiceTurn {
     if (!stt || this.input.length === 0) return;
     const signal = AbortSignal.timeout(5000);
     try {
-      const stream = stt.start({ format: this.options.format, signal });
+      const stream = stt.start({
+        format: this.options.format,
+        signal,
+        ...(this.options.channel !== undefined ? { channel: this.options.channel } : {}),
+      });
       for (const pcm of this.input) stream.write(pcm);
       const heard = await stream.finish();
       this.onTranscript(heard.text);

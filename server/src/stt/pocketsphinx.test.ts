@@ -39,8 +39,8 @@ function descendants(): number[] {
   return out;
 }
 
-async function recognise(engine: PocketsphinxStt, pcm: Uint8Array, signal = new AbortController().signal) {
-  const stream = engine.start({ format: SPEECH_FORMAT, signal });
+async function recognise(engine: PocketsphinxStt, pcm: Uint8Array, signal = new AbortController().signal, channel?: string) {
+  const stream = engine.start({ format: SPEECH_FORMAT, signal, ...(channel !== undefined ? { channel } : {}) });
   for (let i = 0; i < pcm.byteLength; i += 1280) stream.write(pcm.subarray(i, i + 1280));
   return stream.finish();
 }
@@ -138,5 +138,57 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
   it('refuses audio in another format', async () => {
     const stream = stt.start({ format: { encoding: 'pcm_s16le', sampleRateHz: 8000, channels: 1 }, signal: new AbortController().signal });
     await expect(stream.finish()).rejects.toMatchObject({ code: 'stt_failed' });
+  });
+});
+
+describe("learning each channel's cepstral mean (real pocketsphinx)", () => {
+  const modelMean = (): number[] => {
+    const params = readFileSync('/usr/share/pocketsphinx/model/en-us/en-us/feat.params', 'utf8');
+    return (/^-cmninit\s+(\S+)/m.exec(params)?.[1] ?? '').split(',').map(Number);
+  };
+
+  it("a turn moves its channel's estimate and the next turn's decoders start from it; other channels keep the model's", async () => {
+    const dataDir = join(dir, 'grammar-adapt');
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir, prespawn: false });
+    expect(engine.channelMean('device:a')).toEqual(modelMean());
+    expect(await recognise(engine, speech('what time is it'), undefined, 'device:a')).toEqual({ text: 'what time is it' });
+    const learnt = [...(engine.channelMean('device:a') ?? [])];
+    expect(learnt).toHaveLength(13);
+    expect(learnt).not.toEqual(modelMean());
+    expect(engine.channelMean('device:b')).toEqual(modelMean());
+
+    expect(await recognise(engine, speech('set the volume to fifty percent'), undefined, 'device:a')).toEqual({ text: 'set the volume to fifty percent' });
+    const params = readdirSync(dataDir).filter((f) => f.startsWith('feat-device_a-') && f.endsWith('.params'));
+    expect(params).toHaveLength(1);
+    expect(readFileSync(join(dataDir, params[0] as string), 'utf8')).toContain(`-cmninit ${learnt.map((x) => x.toFixed(2)).join(',')}`);
+    expect(engine.channelMean('device:a')).not.toEqual(learnt); // the second turn moved it again
+    engine.close();
+
+    // Kept across a restart (rounded to 0.01 in the file).
+    const again = new PocketsphinxStt({ skills: compiled, dataDir, prespawn: false });
+    const kept = again.channelMean('device:a') ?? [];
+    (engine.channelMean('device:a') ?? []).forEach((x, i) => expect(kept[i]).toBeCloseTo(x, 1));
+    again.close();
+  });
+
+  it('an aborted turn, silence and a turn without a channel teach nothing', async () => {
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'grammar-adapt2'), prespawn: false });
+    const controller = new AbortController();
+    const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });
+    stream.write(speech('set the volume to fifty percent'));
+    controller.abort();
+    expect(await stream.finish()).toEqual({ text: '' });
+    expect(await recognise(engine, new Uint8Array(32000), undefined, 'device:a')).toEqual({ text: '' });
+    expect(await recognise(engine, speech('what time is it'))).toEqual({ text: 'what time is it' });
+    expect(engine.channelMean('device:a')).toEqual(modelMean());
+    engine.close();
+  });
+
+  it('with adaptChannels false, nothing is learnt', async () => {
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'grammar-adapt3'), prespawn: false, adaptChannels: false });
+    expect(await recognise(engine, speech('what time is it'), undefined, 'device:a')).toEqual({ text: 'what time is it' });
+    expect(engine.channelMean('device:a')).toBeUndefined();
+    expect(readdirSync(join(dir, 'grammar-adapt3')).filter((f) => f.includes('feat-') || f.includes('channel-means'))).toEqual([]);
+    engine.close();
   });
 });

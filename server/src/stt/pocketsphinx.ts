@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SPEECH_FORMAT, describeFormat, sameFormat, type AudioFormat } from '@pichat/shared';
-import type { SpeechToText, SttResult, SttStream } from '../pipeline/providers.js';
+import { SPEECH_FORMAT, describeFormat, sameFormat } from '@pichat/shared';
+import type { SpeechToText, SttResult, SttStartOptions, SttStream } from '../pipeline/providers.js';
 import type { CompiledSkill } from '../skills/skill.js';
+import { ChannelMeans } from './channel-means.js';
+import { DecoderLog } from './decoder-log.js';
 import { SttError } from './errors.js';
 import { NoiseFloor } from './noise-floor.js';
 import { SpeechLevel, type SpeechLevelOptions } from './speech-level.js';
@@ -72,19 +75,37 @@ export interface PocketsphinxOptions {
   speechLevel?: SpeechLevelOptions | false;
   /** Level of the hiss added after normalisation, in dBFS (see noise-floor.ts; default -70); `false` adds none. */
   noiseFloorDbfs?: number | false;
+  /**
+   * Learn each channel's cepstral mean across turns and start its decoders from it (see channel-means.ts; default
+   * true). Turns started without a `channel` always use the model's own starting mean.
+   */
+  adaptChannels?: boolean;
 }
+
+/** Frames (10 ms at the default rate) a turn must have decoded before its mean counts towards its channel's. */
+const MIN_ADAPT_FRAMES = 30;
+
+/**
+ * How long after a turn's recognition ends the next turn's decoders are started, in ms: not at once, where starting
+ * two processes and loading their models would compete with the reply's first words for the CPU.
+ */
+const REPLENISH_DELAY_MS = 300;
 
 /** One decoding process: `cat | pocketsphinx_continuous -infile /dev/stdin ...` in its own process group. */
 interface Decoder {
   child: ChildProcess;
   stdout: string;
-  stderr: string;
+  log: DecoderLog;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
 }
 
 /**
  * Embedded speech-to-text: pocketsphinx constrained to the skills' grammar, one set of decoder processes per turn,
  * started at `start()` so decoding runs while the user speaks. Audio must be SPEECH_FORMAT (16 kHz mono s16le).
+ *
+ * Each channel (`start({ channel })`: a device, the web chat) has its own learnt cepstral mean (channel-means.ts):
+ * a finished turn moves it, and the channel's next decoders start from it. The next turn's decoders are started
+ * (models loaded) shortly after each turn ends, for that turn's channel; a turn on another channel starts its own.
  *
  * Guarantees: every child it starts is killed on abort or reaped after `finish()`; `write()` never throws; failures
  * (missing binary, crash, timeout) reject `finish()` with an SttError; an abort resolves `finish()` with ''.
@@ -104,7 +125,11 @@ export class PocketsphinxStt implements SpeechToText {
   private readonly threshold: number;
   private readonly speechLevel: SpeechLevelOptions | false;
   private readonly noiseFloorDbfs: number | false;
-  private spare: Decoder[] | undefined;
+  /** The model's `feat.params` and the channels' learnt means; undefined when adaptation is off. */
+  private readonly adaptation: { featParams: string; means: ChannelMeans } | undefined;
+  /** The next turn's decoders, started for one channel's mean (`key`). */
+  private spare: { key: string; decoders: Decoder[] } | undefined;
+  private replenishTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   /** Builds the grammar (throws a GrammarError if a command word is not in the dictionary) and writes it to disk. */
@@ -122,15 +147,15 @@ export class PocketsphinxStt implements SpeechToText {
     writeFileSync(dictPath, grammar.dictionary);
     this.binary = options.binary ?? 'pocketsphinx_continuous';
     const base = ['-infile', '/dev/stdin', '-dict', dictPath, '-hmm', join(modelDir, 'en-us')];
+    // No -logfn: the log goes to stderr, where DecoderLog reads the cepstral mean and keeps the tail for errors.
     this.argSets = (options.passes ?? DEFAULT_PASSES).map((pass) => [
       ...base,
       '-fsg',
       pass.garbage ? files.garbage : files.commands,
       ...COMMON_ARGS,
       ...(pass.args ?? []),
-      '-logfn',
-      '/dev/null',
     ]);
+    this.adaptation = options.adaptChannels === false ? undefined : loadAdaptation(join(modelDir, 'en-us', 'feat.params'), this.dataDir);
     if (this.argSets.length === 0) throw new Error('PocketsphinxStt needs at least one pass');
     this.sameCommand = options.sameCommand ?? ((a, b) => a === b);
     this.prespawn = options.prespawn ?? true;
@@ -139,34 +164,70 @@ export class PocketsphinxStt implements SpeechToText {
     this.speechLevel = options.speechLevel ?? {};
     this.noiseFloorDbfs = options.noiseFloorDbfs ?? DEFAULT_NOISE_FLOOR_DBFS;
     if (this.noiseFloorDbfs !== false) new NoiseFloor(this.noiseFloorDbfs); // throws a RangeError now rather than per turn
-    if (this.prespawn) this.spare = this.spawnSet();
+    if (this.prespawn) this.replenish(this.adaptation?.means.recent());
   }
 
-  start(options: { format: AudioFormat; signal: AbortSignal; language?: string }): SttStream {
+  /** The cepstral mean the next turn on `channel` starts from; undefined when adaptation is off. */
+  channelMean(channel: string): readonly number[] | undefined {
+    return this.adaptation?.means.get(channel);
+  }
+
+  start(options: SttStartOptions): SttStream {
     if (!sameFormat(options.format, SPEECH_FORMAT)) {
       const message = `pocketsphinx needs ${describeFormat(SPEECH_FORMAT)}, got ${describeFormat(options.format)}`;
       return failedStream(new SttError(message, false));
     }
     if (this.closed) return failedStream(new SttError('speech recogniser is closed', false));
-    let decoders = this.spare;
+    const channel = this.adaptation ? options.channel : undefined;
+    clearTimeout(this.replenishTimer);
+    const spare = this.spare;
     this.spare = undefined;
+    let decoders = spare?.key === this.keyFor(channel) ? spare.decoders : undefined;
     if (!decoders || decoders.some((d) => d.child.exitCode !== null || d.child.signalCode !== null)) {
-      if (decoders) for (const d of decoders) kill(d);
-      decoders = this.spawnSet();
+      if (spare) for (const d of spare.decoders) kill(d);
+      decoders = this.spawnSet(channel);
     }
-    if (this.prespawn) this.spare = this.spawnSet();
     const level = this.speechLevel === false ? undefined : new SpeechLevel(this.speechLevel);
     const floor = this.noiseFloorDbfs === false ? undefined : new NoiseFloor(this.noiseFloorDbfs);
-    return new SphinxStream(decoders, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (texts) =>
-      this.decide(texts),
-    );
+    const used = decoders;
+    return new SphinxStream(decoders, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (texts) => {
+      this.learn(channel, used);
+      return this.decide(texts);
+    }, () => this.replenishLater(channel));
   }
 
   /** Kills the pre-spawned decoders; later `start()` calls fail. Running turns are not affected. */
   close(): void {
     this.closed = true;
-    if (this.spare) for (const d of this.spare) kill(d);
+    clearTimeout(this.replenishTimer);
+    if (this.spare) for (const d of this.spare.decoders) kill(d);
     this.spare = undefined;
+  }
+
+  /** A finished turn's mean (from its first pass) moves its channel's estimate, if it decoded enough speech. */
+  private learn(channel: string | undefined, decoders: Decoder[]): void {
+    const log = decoders[0]?.log;
+    if (channel === undefined || !this.adaptation || !log?.mean || log.frames < MIN_ADAPT_FRAMES) return;
+    this.adaptation.means.update(channel, log.mean);
+  }
+
+  private replenishLater(channel: string | undefined): void {
+    if (!this.prespawn || this.closed) return;
+    clearTimeout(this.replenishTimer);
+    this.replenishTimer = setTimeout(() => this.replenish(channel), REPLENISH_DELAY_MS);
+    this.replenishTimer.unref();
+  }
+
+  /** Starts the next turn's decoders for `channel`, replacing any spare set. */
+  private replenish(channel: string | undefined): void {
+    if (this.closed) return;
+    if (this.spare) for (const d of this.spare.decoders) kill(d);
+    this.spare = { key: this.keyFor(channel), decoders: this.spawnSet(channel) };
+  }
+
+  private keyFor(channel: string | undefined): string {
+    if (channel === undefined || !this.adaptation) return '';
+    return `${channel}\n${this.adaptation.means.get(channel).join(',')}`;
   }
 
   private decide(texts: string[]): SttResult {
@@ -179,9 +240,43 @@ export class PocketsphinxStt implements SpeechToText {
     return { text: first };
   }
 
-  private spawnSet(): Decoder[] {
-    return this.argSets.map((args) => startDecoder(this.binary, args));
+  private spawnSet(channel: string | undefined): Decoder[] {
+    const params = channel === undefined ? undefined : this.writeFeatParams(channel);
+    const extra = params ? ['-featparams', params] : [];
+    return this.argSets.map((args) => startDecoder(this.binary, [...args, ...extra]));
   }
+
+  /**
+   * The model's feature parameters with the channel's mean as `-cmninit`, written atomically to the data dir; undefined
+   * (the decoders then start from the model's own mean) when adaptation is off or the file cannot be written.
+   */
+  private writeFeatParams(channel: string): string | undefined {
+    if (!this.adaptation) return undefined;
+    const { featParams, means } = this.adaptation;
+    const slug = `${channel.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${createHash('sha1').update(channel).digest('hex').slice(0, 8)}`;
+    const path = join(this.dataDir, `feat-${slug}.params`);
+    const mean = means.get(channel).map((x) => x.toFixed(2)).join(',');
+    try {
+      writeFileSync(`${path}.tmp`, featParams.replace(/^-cmninit\s+\S+/m, `-cmninit ${mean}`));
+      renameSync(`${path}.tmp`, path);
+      return path;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The model's `feat.params` and the channel means starting from its `-cmninit`; undefined (no adaptation) if unreadable. */
+function loadAdaptation(featParamsPath: string, dataDir: string): { featParams: string; means: ChannelMeans } | undefined {
+  let featParams: string;
+  try {
+    featParams = readFileSync(featParamsPath, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const init = /^-cmninit\s+(\S+)/m.exec(featParams)?.[1]?.split(',').map(Number);
+  if (!init || init.length === 0 || !init.every(Number.isFinite)) return undefined;
+  return { featParams, means: new ChannelMeans({ initial: init, file: join(dataDir, 'channel-means.json') }) };
 }
 
 function startDecoder(binary: string, args: string[]): Decoder {
@@ -194,7 +289,7 @@ function startDecoder(binary: string, args: string[]): Decoder {
   const decoder: Decoder = {
     child,
     stdout: '',
-    stderr: '',
+    log: new DecoderLog(),
     exit: new Promise((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('close', (code, signal) => resolve({ code, signal }));
@@ -203,9 +298,7 @@ function startDecoder(binary: string, args: string[]): Decoder {
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
   child.stdout?.on('data', (d: string) => (decoder.stdout += d));
-  child.stderr?.on('data', (d: string) => {
-    if (decoder.stderr.length < 4096) decoder.stderr += d;
-  });
+  child.stderr?.on('data', (d: string) => decoder.log.push(d));
   child.stdin?.on('error', () => {}); // EPIPE when the decoder died; surfaces from its exit status instead.
   return decoder;
 }
@@ -227,8 +320,10 @@ function failedStream(error: SttError): SttStream {
 class SphinxStream implements SttStream {
   private started = false;
   private finished: Promise<SttResult> | undefined;
+  private ended = false;
   private readonly onAbort = (): void => {
     for (const d of this.decoders) kill(d);
+    this.end();
   };
 
   constructor(
@@ -238,6 +333,8 @@ class SphinxStream implements SttStream {
     private readonly shaping: { level: SpeechLevel | undefined; floor: NoiseFloor | undefined },
     private readonly timeoutMs: number,
     private readonly decide: (texts: string[]) => SttResult,
+    /** Called once when the turn is over (finished, failed or aborted), to start the next turn's decoders. */
+    private readonly onEnd: () => void,
   ) {
     if (signal.aborted) this.onAbort();
     else signal.addEventListener('abort', this.onAbort, { once: true });
@@ -269,8 +366,17 @@ class SphinxStream implements SttStream {
   }
 
   finish(): Promise<SttResult> {
-    this.finished ??= this.settle().finally(() => this.signal.removeEventListener('abort', this.onAbort));
+    this.finished ??= this.settle().finally(() => {
+      this.signal.removeEventListener('abort', this.onAbort);
+      this.end();
+    });
     return this.finished;
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd();
   }
 
   private async settle(): Promise<SttResult> {
@@ -302,10 +408,10 @@ class SphinxStream implements SttStream {
       exits.forEach((exit, i) => {
         const d = this.decoders[i] as Decoder;
         if (exit.error) throw new SttError(`cannot start pocketsphinx: ${exit.error.message}`, false, { cause: exit.error });
-        if (exit.code === 127) throw new SttError(`pocketsphinx_continuous not found (${d.stderr.trim()})`, false);
+        if (exit.code === 127) throw new SttError(`pocketsphinx_continuous not found (${lastError(d.log.tail)})`, false);
         if (exit.code !== 0) {
           const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-          throw new SttError(`pocketsphinx failed (${how}): ${d.stderr.trim().slice(-300)}`, true);
+          throw new SttError(`pocketsphinx failed (${how}): ${lastError(d.log.tail)}`, true);
         }
       });
       return this.decide(this.decoders.map((d) => d.stdout.replace(/\n+/g, ' ').trim()));
@@ -313,6 +419,12 @@ class SphinxStream implements SttStream {
       clearTimeout(timer);
     }
   }
+}
+
+/** The error lines of a decoder's log tail (its INFO lines say nothing of the failure), or its last 300 characters. */
+function lastError(tail: string): string {
+  const errors = tail.split('\n').filter((line) => /^(ERROR|FATAL|sh:)|not found/.test(line));
+  return (errors.length > 0 ? errors.join(' ') : tail).trim().slice(-300);
 }
 
 /** Index of the first sample whose magnitude reaches `threshold`, minus 10 ms of lead-in; -1 if none. */

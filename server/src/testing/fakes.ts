@@ -6,6 +6,7 @@ import type {
   BrainRequest,
   SpeechToText,
   SttResult,
+  SttStartOptions,
   SttStream,
   TextToSpeech,
   TtsStream,
@@ -21,8 +22,8 @@ export class FakeStt implements SpeechToText {
   readonly streams: FakeSttStream[] = [];
   constructor(private readonly script: (audioBytes: number) => SttResult | Error = () => ({ text: 'what time is it' })) {}
 
-  start(options: { format: AudioFormat; signal: AbortSignal }): SttStream {
-    const stream = new FakeSttStream(options.signal, this.script);
+  start(options: SttStartOptions): SttStream {
+    const stream = new FakeSttStream(options.signal, this.script, options.channel);
     this.streams.push(stream);
     return stream;
   }
@@ -40,6 +41,8 @@ export class FakeSttStream implements SttStream {
   constructor(
     private readonly signal: AbortSignal,
     private readonly script: (audioBytes: number) => SttResult | Error,
+    /** The channel the turn named (see SttStartOptions). */
+    readonly channel?: string,
   ) {
     signal.addEventListener('abort', () => (this.aborted = true), { once: true });
   }
