@@ -6,6 +6,7 @@
 //   - false accepts: an out-of-vocabulary sentence gives a transcript that matches any skill;
 //   - the issue's own example ("play some jazz music") in every voice and speed: how often it is taken for a command;
 //   - decode latency: from the end of audio (finish()) to the final result, with audio written at real-time pace.
+// Each under three conditions (CONDITIONS below), since the recogniser learns each device's microphone from its turns.
 // Imports the compiled server (run `npx tsc -b` first). Standalone: `node scripts/bench/recognition.bench.mjs`.
 // The out-of-vocabulary sentences and the corpus seed are the benchmark's own; every tuned setting of the recogniser
 // (speech level target, noise floor, passes, garbage loop cost) was chosen on a separate development corpus
@@ -169,96 +170,99 @@ const median = (xs) => {
 const pct = (a, b) => (b === 0 ? NaN : Math.round((1000 * a) / b) / 10);
 
 /**
- * Each voice is one device (`channel`): its turns, commands and out-of-vocabulary sentences in a shuffled order, one
- * at a time, so the recogniser learns that device's cepstral mean as it would in use (see channel-means.ts); the
- * first turn of each device starts from nothing. Two devices run at a time. The background noise still changes
- * from turn to turn, as the corpus draws it.
+ * How turns reach the recogniser. A device learns its microphone's cepstral mean from its turns (see
+ * channel-means.ts), so the order and the grouping of turns matter:
+ *   - `device`: each voice is one device; its turns (commands and out-of-vocabulary sentences, shuffled) run one at
+ *     a time, the background noise drawn afresh for every turn as the corpus has it. The headline.
+ *   - `steady`: each voice in each background (quiet, pink, brown, white noise) is one device: a room whose noise
+ *     does not change from turn to turn.
+ *   - `cold`: every turn on a device never heard before (nothing learnt).
+ * The first turn of every device starts from nothing. Two devices run at a time.
  */
-async function runDevices(stt, items, rnd) {
-  const order = [...items];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+const CONDITIONS = {
+  device: (item) => `voice:${item.voice}`,
+  steady: (item) => `voice:${item.voice}|${item.noise?.kind ?? 'quiet'}`,
+  cold: () => undefined,
+};
+
+async function runTurns(stt, items, order, condition) {
+  const channelOf = CONDITIONS[condition];
   const worker = async (k) => {
     for (const item of order) {
-      if (VOICES.indexOf(item.voice) % 2 === k) item.out = (await recognise(stt, item.pcm, undefined, `voice:${item.voice}`)).result;
+      if (VOICES.indexOf(item.voice) % 2 !== k) continue;
+      item.results[condition] = (await recognise(stt, item.pcm, undefined, channelOf(item))).result;
     }
   };
   await Promise.all([worker(0), worker(1)]);
-}
-
-/** Every turn on a device never heard before: nothing learnt from earlier turns. */
-async function runCold(stt, items) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      item.cold = (await recognise(stt, item.pcm)).result;
-    }
-  };
-  await Promise.all([worker(), worker()]);
 }
 
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'pichat-recognition-'));
   const compiled = compileSkills(defaultSkills());
   // Built as the server builds it (providers/offline.ts: default passes and agreement rule). PICHAT_STT_GARBAGE
-  // (unset: the default) sets the garbage loop's cost, to compare settings.
+  // (unset: the default) sets the garbage loop's cost, to compare settings. PICHAT_RECOGNITION_CONDITIONS (default
+  // all: device,steady,cold) picks the conditions to run.
   const garbage = process.env.PICHAT_STT_GARBAGE ? Number(process.env.PICHAT_STT_GARBAGE) : undefined;
-  const options = (name, extra = {}) => ({
-    skills: compiled,
-    dataDir: join(dir, name),
-    ...(garbage === undefined ? {} : { grammar: { garbagePhoneProbability: garbage } }),
-    ...extra,
-  });
-  const stt = new PocketsphinxStt(options('devices'));
-  const cold = new PocketsphinxStt(options('cold', { adaptChannels: false }));
+  const conditions = (process.env.PICHAT_RECOGNITION_CONDITIONS ?? 'device,steady,cold').split(',').filter((c) => c in CONDITIONS);
+  const engines = {};
   try {
+    for (const c of conditions) {
+      engines[c] = new PocketsphinxStt({
+        skills: compiled,
+        dataDir: join(dir, c),
+        ...(garbage === undefined ? {} : { grammar: { garbagePhoneProbability: garbage } }),
+        ...(c === 'cold' ? { adaptChannels: false } : {}),
+      });
+    }
     const dev = process.env.PICHAT_RECOGNITION_CORPUS === 'dev';
     const items = dev ? developmentCorpus(compiled) : corpus(compiled, prng(20250304));
-    for (const [i, item] of items.entries()) item.pcm = render(dir, i, item);
-    await runDevices(stt, items, prng(dev ? 779 : 20250305));
-    // The issue's own example of speech to reject, in every voice and speed (clean), on each voice's device.
-    const example = VOICES.flatMap((voice) => SPEEDS.map((speed) => ({ text: EXAMPLE_OOV, voice, speed })));
-    for (const [i, item] of example.entries()) {
-      const pcm = render(dir, `example-${i}`, item);
-      item.out = (await recognise(stt, pcm, undefined, `voice:${item.voice}`)).result;
-      item.cold = (await recognise(cold, pcm)).result;
+    for (const [i, item] of items.entries()) (item.pcm = render(dir, i, item)), (item.results = {});
+    // Turn order: shuffled with a fixed seed, commands and other speech mixed.
+    const order = [...items];
+    const rnd = prng(dev ? 779 : 20250305);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
     }
-    if (process.env.PICHAT_RECOGNITION_COLD !== 'skip') await runCold(cold, items);
+    // The issue's own example of speech to reject, in every voice and speed (clean), after the corpus's turns.
+    const example = VOICES.flatMap((voice) => SPEEDS.map((speed) => ({ text: EXAMPLE_OOV, voice, speed, results: {} })));
+    for (const [i, item] of example.entries()) item.pcm = render(dir, `example-${i}`, item);
+    for (const c of conditions) {
+      await runTurns(engines[c], items, order, c);
+      await runTurns(engines[c], example, example, c);
+    }
     // Latency: one turn at a time, audio at real-time pace in 40 ms frames, as a device sends it.
     const latencies = [];
-    for (const item of items.filter((x) => x.skill).slice(0, PACED)) latencies.push((await recognise(stt, item.pcm, 40, `voice:${item.voice}`)).ms);
+    const first = conditions[0];
+    for (const item of items.filter((x) => x.skill).slice(0, PACED)) {
+      latencies.push((await recognise(engines[first], item.pcm, 40, CONDITIONS[first](item))).ms);
+    }
 
     const inVocab = items.filter((x) => x.skill);
     const oov = items.filter((x) => !x.skill);
     const skillOf = (out) => (out?.text ? matchSkill(compiled, out.text)?.skill.name : undefined);
-    const figures = (key) => {
-      const right = inVocab.filter((x) => skillOf(x[key]) === x.skill);
+    const figures = (c) => {
+      const got = (x) => skillOf(x.results[c]);
+      const right = inVocab.filter((x) => got(x) === x.skill);
       return {
         right: pct(right.length, inVocab.length),
         clean: pct(right.filter((x) => !x.noise).length, inVocab.filter((x) => !x.noise).length),
-        wrong: pct(inVocab.filter((x) => skillOf(x[key]) !== undefined && skillOf(x[key]) !== x.skill).length, inVocab.length),
-        falseAccepts: pct(oov.filter((x) => skillOf(x[key]) !== undefined).length, oov.length),
-        example: pct(example.filter((x) => skillOf(x[key]) !== undefined).length, example.length),
+        wrong: pct(inVocab.filter((x) => got(x) !== undefined && got(x) !== x.skill).length, inVocab.length),
+        falseAccepts: pct(oov.filter((x) => got(x) !== undefined).length, oov.length),
+        example: pct(example.filter((x) => got(x) !== undefined).length, example.length),
       };
     };
-    const warm = figures('out');
-    const rows = [
-      { name: 'recognition: right skill (in-vocabulary commands)', value: warm.right, unit: '%', target: '>= 95', pass: warm.right >= 95 },
-      { name: 'recognition: right skill, clean speech only', value: warm.clean, unit: '%' },
-      { name: 'recognition: wrong skill (accepted, but another command)', value: warm.wrong, unit: '%' },
-      { name: 'recognition: false accepts (out-of-vocabulary speech)', value: warm.falseAccepts, unit: '%', target: '<= 10', pass: warm.falseAccepts <= 10 },
-      { name: `recognition: "${EXAMPLE_OOV}" taken for a command (${example.length} renditions)`, value: warm.example, unit: '%' },
-    ];
-    if (process.env.PICHAT_RECOGNITION_COLD !== 'skip') {
-      const first = figures('cold');
+    const rows = [];
+    for (const c of conditions) {
+      const f = figures(c);
+      const label = { device: 'recognition', steady: 'recognition, steady background per device', cold: 'recognition, every turn on a new device' }[c];
+      const headline = c === 'device';
       rows.push(
-        { name: 'recognition, every turn on a new device: right skill', value: first.right, unit: '%' },
-        { name: 'recognition, every turn on a new device: wrong skill', value: first.wrong, unit: '%' },
-        { name: 'recognition, every turn on a new device: false accepts', value: first.falseAccepts, unit: '%' },
-        { name: `recognition, every turn on a new device: "${EXAMPLE_OOV}" accepted`, value: first.example, unit: '%' },
+        { name: `${label}: right skill`, value: f.right, unit: '%', ...(headline ? { target: '>= 95', pass: f.right >= 95 } : {}) },
+        ...(headline ? [{ name: `${label}: right skill, clean speech only`, value: f.clean, unit: '%' }] : []),
+        { name: `${label}: wrong skill`, value: f.wrong, unit: '%' },
+        { name: `${label}: false accepts`, value: f.falseAccepts, unit: '%', ...(headline ? { target: '<= 10', pass: f.falseAccepts <= 10 } : {}) },
+        { name: `${label}: "${EXAMPLE_OOV}" taken for a command (${example.length})`, value: f.example, unit: '%' },
       );
     }
     rows.push(
@@ -266,17 +270,15 @@ export async function run() {
       { name: 'recognition: in-vocabulary samples', value: inVocab.length, unit: 'utterances' },
       { name: 'recognition: out-of-vocabulary samples', value: oov.length, unit: 'utterances' },
       { name: 'recognition: noisy samples', value: items.filter((x) => x.noise).length, unit: 'utterances' },
-      { name: 'recognition: devices (one per voice)', value: VOICES.length, unit: 'devices' },
     );
     if (process.env.PICHAT_RECOGNITION_DUMP) {
       const { writeFileSync } = await import('node:fs');
-      const dump = [...items, ...example].map(({ pcm, ...x }) => ({ ...x, got: skillOf(x.out), gotCold: skillOf(x.cold) }));
+      const dump = [...items, ...example].map(({ pcm, ...x }) => ({ ...x, skills: Object.fromEntries(conditions.map((c) => [c, skillOf(x.results[c])])) }));
       writeFileSync(process.env.PICHAT_RECOGNITION_DUMP, JSON.stringify(dump, null, 1));
     }
     return rows;
   } finally {
-    stt.close();
-    cold.close();
+    for (const e of Object.values(engines)) e.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
