@@ -32,6 +32,8 @@ const NOISES = [
 const NOISY_SHARE = 0.4;
 const PER_SKILL = 10;
 const PACED = 12;
+/** A user's pause between two paced turns, in ms. */
+const PAUSE_BETWEEN_TURNS_MS = 1000;
 
 /** The issue's example of out-of-vocabulary speech that must not become a command. */
 const EXAMPLE_OOV = 'play some jazz music';
@@ -204,6 +206,7 @@ export async function run() {
   // all: device,steady,cold) picks the conditions to run.
   const garbage = process.env.PICHAT_STT_GARBAGE ? Number(process.env.PICHAT_STT_GARBAGE) : undefined;
   const conditions = (process.env.PICHAT_RECOGNITION_CONDITIONS ?? 'device,steady,cold').split(',').filter((c) => c in CONDITIONS);
+  if (conditions.length === 0) throw new Error(`PICHAT_RECOGNITION_CONDITIONS: name some of ${Object.keys(CONDITIONS).join(', ')}`);
   const engines = {};
   try {
     for (const c of conditions) {
@@ -231,11 +234,14 @@ export async function run() {
       await runTurns(engines[c], items, order, c);
       await runTurns(engines[c], example, example, c);
     }
-    // Latency: one turn at a time, audio at real-time pace in 40 ms frames, as a device sends it.
+    // Latency: one turn at a time, audio at real-time pace in 40 ms frames, as a device sends it, with a user's pause
+    // between turns (the next turn's decoders are started shortly after a turn ends, as in use).
     const latencies = [];
     const first = conditions[0];
     for (const item of items.filter((x) => x.skill).slice(0, PACED)) {
-      latencies.push((await recognise(engines[first], item.pcm, 40, CONDITIONS[first](item))).ms);
+      // One device: its next decoders are ready when the turn starts.
+      latencies.push((await recognise(engines[first], item.pcm, 40, first === 'cold' ? undefined : 'paced')).ms);
+      await new Promise((r) => setTimeout(r, PAUSE_BETWEEN_TURNS_MS));
     }
 
     const inVocab = items.filter((x) => x.skill);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,16 +171,10 @@ describe("learning each channel's cepstral mean (real pocketsphinx)", () => {
     again.close();
   });
 
-  it('an aborted turn, silence and a turn without a channel teach nothing', async () => {
+  it('a turn without a channel teaches nothing', async () => {
     const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'grammar-adapt2'), prespawn: false });
-    const controller = new AbortController();
-    const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });
-    stream.write(speech('set the volume to fifty percent'));
-    controller.abort();
-    expect(await stream.finish()).toEqual({ text: '' });
-    expect(await recognise(engine, new Uint8Array(32000), undefined, 'device:a')).toEqual({ text: '' });
     expect(await recognise(engine, speech('what time is it'))).toEqual({ text: 'what time is it' });
-    expect(engine.channelMean('device:a')).toEqual(modelMean());
+    expect(readdirSync(join(dir, 'grammar-adapt2')).filter((f) => f.includes('feat-') || f.includes('channel-means'))).toEqual([]);
     engine.close();
   });
 
@@ -192,3 +186,94 @@ describe("learning each channel's cepstral mean (real pocketsphinx)", () => {
     engine.close();
   });
 });
+
+/**
+ * A stand-in decoder (`binary`): writes a cepstral mean to its log at once (a real decoder writes it when the
+ * utterance ends), appends its arguments to $PICHAT_FAKE_DECODER_LOG, reads the audio and answers "what time is it".
+ */
+describe('learning each channel\'s mean: decoder arguments and spare decoders (stand-in decoder)', () => {
+  const MEAN = [50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  let fake: string;
+  let calls: string;
+
+  beforeAll(() => {
+    fake = join(dir, 'fake-decoder.sh');
+    calls = join(dir, 'fake-decoder.calls');
+    writeFileSync(
+      fake,
+      [
+        '#!/bin/sh',
+        `echo "INFO: cmn_live.c(138): Update to   < ${MEAN.join(' ')} >" >&2`,
+        'echo "INFO: fsg_search.c(853): 100 frames, 1 HMMs (1/fr)" >&2',
+        'echo "$@" >> "$PICHAT_FAKE_DECODER_LOG"',
+        'cat > /dev/null',
+        'echo "what time is it"',
+      ].join('\n'),
+    );
+    chmodSync(fake, 0o755);
+    process.env.PICHAT_FAKE_DECODER_LOG = calls;
+  });
+
+  const invocations = (): string[][] => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').map((l) => l.split(' ')) : []);
+  const featParamsOf = (args: string[]): string | undefined => args[args.indexOf('-featparams') + 1];
+  const model = (): number[] => {
+    const params = readFileSync('/usr/share/pocketsphinx/model/en-us/en-us/feat.params', 'utf8');
+    return (/^-cmninit\s+(\S+)/m.exec(params)?.[1] ?? '').split(',').map(Number);
+  };
+
+  it("passes the channel's learnt mean to its next decoders as -cmninit in -featparams; none without a channel", async () => {
+    rmSync(calls, { force: true });
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'fake-1'), binary: fake, prespawn: false });
+    expect(await recognise(engine, speech('stop'), undefined, 'device:a')).toEqual({ text: 'what time is it' });
+    const learnt = model().map((m, i) => (m + (MEAN[i] as number)) / 2); // the model's mean counts as one turn
+    (engine.channelMean('device:a') ?? []).forEach((x, i) => expect(x).toBeCloseTo(learnt[i] as number, 9));
+    await recognise(engine, speech('stop'), undefined, 'device:a');
+    await recognise(engine, speech('stop'));
+    const [first, second, third] = invocations().filter((_, i) => i % 2 === 0); // one line per pass, two passes a turn
+    expect(readFileSync(featParamsOf(first!)!, 'utf8')).toBeDefined();
+    expect(readFileSync(featParamsOf(second!)!, 'utf8')).toContain(`-cmninit ${learnt.map((x) => x.toFixed(2)).join(',')}`);
+    expect(third).not.toContain('-featparams');
+    engine.close();
+  });
+
+  it('an aborted turn, or one that heard nothing, teaches nothing', async () => {
+    rmSync(calls, { force: true });
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'fake-2'), binary: fake, prespawn: false });
+    const controller = new AbortController();
+    const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });
+    stream.write(speech('stop'));
+    // Both decoders have logged their mean (they do before writing their arguments); let their stderr be read.
+    await eventuallyTrue(() => invocations().length === 2);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    controller.abort();
+    expect(await stream.finish()).toEqual({ text: '' });
+    expect(await recognise(engine, new Uint8Array(32000), undefined, 'device:a')).toEqual({ text: '' });
+    expect(engine.channelMean('device:a')).toEqual(model());
+    engine.close();
+  });
+
+  it("starts the next turn's decoders after a turn ends, for its channel, and the next turn on it uses them", async () => {
+    rmSync(calls, { force: true });
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'fake-3'), binary: fake });
+    await eventuallyTrue(() => invocations().length === 2); // the first spare set, no channel yet
+    await recognise(engine, speech('stop'), undefined, 'device:a'); // another channel: its own decoders
+    expect(invocations()).toHaveLength(4);
+    await eventuallyTrue(() => invocations().length === 6); // the spare for device:a, with its new mean
+    const spare = invocations().slice(4);
+    expect(readFileSync(featParamsOf(spare[0]!)!, 'utf8')).toContain(`-cmninit ${engine.channelMean('device:a')!.map((x) => x.toFixed(2)).join(',')}`);
+    await recognise(engine, speech('stop'), undefined, 'device:a');
+    expect(invocations()).toHaveLength(6); // the spare was used: nothing new started for the turn
+    engine.close(); // cancels the spare due after this turn
+    await new Promise((r) => setTimeout(r, 500));
+    expect(invocations()).toHaveLength(6);
+  });
+});
+
+/** Polls `check` every 20 ms for up to 5 s. */
+async function eventuallyTrue(check: () => boolean): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met within 5 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
