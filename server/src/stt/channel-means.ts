@@ -22,9 +22,9 @@ import { dirname } from 'node:path';
  *
  * Measured (scripts/bench/recognition.bench.mjs; right skill / false accepts / "play some jazz music" accepted), on
  * the development corpus: every turn on a new device 88.2 / 15.6 / 26.8 %, each voice one device with the noise
- * drawn per turn 90.9 / 6.7 / 30.4 %, steady noise per device 90.9 / 11.1 / 25.0 %; on the benchmark's corpus
- * 88.2 / 4.4 / 26.8 %, 88.2 / 4.4 / 37.5 %, 93.6 / 6.7 / 32.1 %. Everything, commands and other speech alike, fits
- * the model better: a background that changes from turn to turn blurs what is learnt.
+ * drawn per turn 90.9 / 6.7 / 26.8 %, steady noise per device 90.9 / 11.1 / 23.2 %; on the benchmark's corpus
+ * 88.2 / 4.4 / 26.8 %, 88.2 / 4.4 / 28.6 %, 93.6 / 8.9 / 28.6 %. Everything, commands and other speech alike, fits
+ * the model better; a background that changes from turn to turn blurs what is learnt.
  */
 export interface ChannelMeansOptions {
   /** The starting mean of a channel without history: the acoustic model's own `-cmninit`. */
