@@ -81,11 +81,7 @@ export class Turn {
   ) {
     this.id = options.id;
     this.mark('start');
-    this.stt = providers.stt.start({
-      format: options.format,
-      signal: this.controller.signal,
-      ...(options.channel !== undefined ? { channel: options.channel } : {}),
-    });
+    this.stt = providers.stt.start({ format: options.format, signal: this.controller.signal, channel: options.channel });
   }
 
   get signal(): AbortSignal {

@@ -394,11 +394,7 @@ export class RealtimeTurn implements VoiceTurn {
     if (!stt || this.input.length === 0) return;
     const signal = AbortSignal.timeout(5000);
     try {
-      const stream = stt.start({
-        format: this.options.format,
-        signal,
-        ...(this.options.channel !== undefined ? { channel: this.options.channel } : {}),
-      });
+      const stream = stt.start({ format: this.options.format, signal, channel: this.options.channel });
       for (const pcm of this.input) stream.write(pcm);
       const heard = await stream.finish();
       this.onTranscript(heard.text);

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelMeans } from './channel-means.js';
 
 let dir: string;
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pichat-means-'));
 });
@@ -57,11 +58,13 @@ describe('ChannelMeans', () => {
     expect(means.get('c')).toEqual([1]);
   });
 
-  it('keeps the estimates in its file across restarts', () => {
+  it('keeps the estimates in its file across restarts, written once the tick is over', async () => {
     const file = join(dir, 'sub', 'means.json');
     const first = new ChannelMeans({ initial: [40, 0], file });
     first.update('device:1', [44, -4]);
     first.update('device:1', [45, -3]);
+    expect(existsSync(file)).toBe(false); // not between a turn's transcript and its reply
+    await nextTick();
     const again = new ChannelMeans({ initial: [40, 0], file });
     expect(again.get('device:1')).toEqual([43, -2.33]); // rounded to 0.01 in the file
     again.update('device:1', [47, -2.33]);
@@ -75,18 +78,20 @@ describe('ChannelMeans', () => {
     ['a vector of the wrong length', '{"channels": {"a": {"mean": [1], "turns": 2}}}'],
     ['a non-number', '{"channels": {"a": {"mean": [1, "x"], "turns": 2}}}'],
     ['a bad turn count', '{"channels": {"a": {"mean": [1, 2], "turns": 0}}}'],
-  ])('ignores a file holding %s and starts again', (_, text) => {
+  ])('ignores a file holding %s and starts again', async (_, text) => {
     const file = join(dir, 'means.json');
     writeFileSync(file, text);
     const means = new ChannelMeans({ initial: [40, 0], file });
     expect(means.get('a')).toEqual([40, 0]);
     means.update('a', [42, 2]);
+    await nextTick();
     expect(JSON.parse(readFileSync(file, 'utf8')).channels.a).toEqual({ mean: [41, 1], turns: 2 });
   });
 
-  it('still learns when its file cannot be written', () => {
+  it('still learns when its file cannot be written', async () => {
     const means = new ChannelMeans({ initial: [0], file: join('/proc', 'pichat-means.json') });
     means.update('a', [2]);
+    await nextTick(); // the failed write throws nowhere
     expect(means.get('a')).toEqual([1]);
   });
 

@@ -50,6 +50,7 @@ export class ChannelMeans {
   private readonly maxChannels: number;
   /** In order of last update (Map keeps insertion order; an update re-inserts). */
   private readonly channels = new Map<string, Estimate>();
+  private saving = false;
 
   constructor(options: ChannelMeansOptions) {
     if (options.initial.length === 0 || !options.initial.every(Number.isFinite)) {
@@ -83,7 +84,21 @@ export class ChannelMeans {
     this.channels.delete(channel);
     this.channels.set(channel, { mean: next, turns });
     while (this.channels.size > this.maxChannels) this.channels.delete(this.channels.keys().next().value as string);
-    if (this.file) this.save(this.file);
+    this.saveSoon();
+  }
+
+  /**
+   * Writes the file once the current turn's own work is done (an update comes between a turn's transcript and its
+   * reply; the write, about 0.2 ms here, need not sit there). Updates in one tick are written once.
+   */
+  private saveSoon(): void {
+    const file = this.file;
+    if (!file || this.saving) return;
+    this.saving = true;
+    setImmediate(() => {
+      this.saving = false;
+      this.save(file);
+    });
   }
 
   private load(file: string): void {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEECH_FORMAT } from '@pichat/shared';
+import { eventually } from '../../../test/support/eventually.js';
 import { compileSkills, defaultSkills } from '../skills/index.js';
 import { PocketsphinxStt, SttError } from './pocketsphinx.js';
 
@@ -141,11 +142,15 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
   });
 });
 
+/** The acoustic model's own starting cepstral mean (`-cmninit` of its feat.params). */
+function modelMean(): number[] {
+  const params = readFileSync('/usr/share/pocketsphinx/model/en-us/en-us/feat.params', 'utf8');
+  return (/^-cmninit\s+(\S+)/m.exec(params)?.[1] ?? '').split(',').map(Number);
+}
+
+const cmninitLine = (mean: readonly number[]): string => `-cmninit ${mean.map((x) => x.toFixed(2)).join(',')}`;
+
 describe("learning each channel's cepstral mean (real pocketsphinx)", () => {
-  const modelMean = (): number[] => {
-    const params = readFileSync('/usr/share/pocketsphinx/model/en-us/en-us/feat.params', 'utf8');
-    return (/^-cmninit\s+(\S+)/m.exec(params)?.[1] ?? '').split(',').map(Number);
-  };
 
   it("a turn moves its channel's estimate and the next turn's decoders start from it; other channels keep the model's", async () => {
     const dataDir = join(dir, 'grammar-adapt');
@@ -160,11 +165,12 @@ describe("learning each channel's cepstral mean (real pocketsphinx)", () => {
     expect(await recognise(engine, speech('set the volume to fifty percent'), undefined, 'device:a')).toEqual({ text: 'set the volume to fifty percent' });
     const params = readdirSync(dataDir).filter((f) => f.startsWith('feat-device_a-') && f.endsWith('.params'));
     expect(params).toHaveLength(1);
-    expect(readFileSync(join(dataDir, params[0] as string), 'utf8')).toContain(`-cmninit ${learnt.map((x) => x.toFixed(2)).join(',')}`);
+    expect(readFileSync(join(dataDir, params[0] as string), 'utf8')).toContain(cmninitLine(learnt));
     expect(engine.channelMean('device:a')).not.toEqual(learnt); // the second turn moved it again
     engine.close();
 
     // Kept across a restart (rounded to 0.01 in the file).
+    await new Promise((resolve) => setImmediate(resolve)); // the estimates are written once the tick is over
     const again = new PocketsphinxStt({ skills: compiled, dataDir, prespawn: false });
     const kept = again.channelMean('device:a') ?? [];
     (engine.channelMean('device:a') ?? []).forEach((x, i) => expect(kept[i]).toBeCloseTo(x, 1));
@@ -216,22 +222,19 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
 
   const invocations = (): string[][] => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').map((l) => l.split(' ')) : []);
   const featParamsOf = (args: string[]): string | undefined => args[args.indexOf('-featparams') + 1];
-  const model = (): number[] => {
-    const params = readFileSync('/usr/share/pocketsphinx/model/en-us/en-us/feat.params', 'utf8');
-    return (/^-cmninit\s+(\S+)/m.exec(params)?.[1] ?? '').split(',').map(Number);
-  };
 
   it("passes the channel's learnt mean to its next decoders as -cmninit in -featparams; none without a channel", async () => {
     rmSync(calls, { force: true });
     const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'fake-1'), binary: fake, prespawn: false });
     expect(await recognise(engine, speech('stop'), undefined, 'device:a')).toEqual({ text: 'what time is it' });
-    const learnt = model().map((m, i) => (m + (MEAN[i] as number)) / 2); // the model's mean counts as one turn
+    // The channel's file is rewritten for each turn: read what the first turn's decoders were given now.
+    expect(readFileSync(featParamsOf(invocations()[0]!)!, 'utf8')).toContain(cmninitLine(modelMean())); // nothing learnt yet
+    const learnt = modelMean().map((m, i) => (m + (MEAN[i] as number)) / 2); // the model's mean counts as one turn
     (engine.channelMean('device:a') ?? []).forEach((x, i) => expect(x).toBeCloseTo(learnt[i] as number, 9));
     await recognise(engine, speech('stop'), undefined, 'device:a');
     await recognise(engine, speech('stop'));
-    const [first, second, third] = invocations().filter((_, i) => i % 2 === 0); // one line per pass, two passes a turn
-    expect(readFileSync(featParamsOf(first!)!, 'utf8')).toBeDefined();
-    expect(readFileSync(featParamsOf(second!)!, 'utf8')).toContain(`-cmninit ${learnt.map((x) => x.toFixed(2)).join(',')}`);
+    const [, second, third] = invocations().filter((_, i) => i % 2 === 0); // one line per pass, two passes a turn
+    expect(readFileSync(featParamsOf(second!)!, 'utf8')).toContain(cmninitLine(learnt));
     expect(third).not.toContain('-featparams');
     engine.close();
   });
@@ -243,24 +246,24 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });
     stream.write(speech('stop'));
     // Both decoders have logged their mean (they do before writing their arguments); let their stderr be read.
-    await eventuallyTrue(() => invocations().length === 2);
+    await eventually(() => invocations().length === 2);
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     controller.abort();
     expect(await stream.finish()).toEqual({ text: '' });
     expect(await recognise(engine, new Uint8Array(32000), undefined, 'device:a')).toEqual({ text: '' });
-    expect(engine.channelMean('device:a')).toEqual(model());
+    expect(engine.channelMean('device:a')).toEqual(modelMean());
     engine.close();
   });
 
   it("starts the next turn's decoders after a turn ends, for its channel, and the next turn on it uses them", async () => {
     rmSync(calls, { force: true });
     const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'fake-3'), binary: fake });
-    await eventuallyTrue(() => invocations().length === 2); // the first spare set, no channel yet
+    await eventually(() => invocations().length === 2); // the first spare set, no channel yet
     await recognise(engine, speech('stop'), undefined, 'device:a'); // another channel: its own decoders
     expect(invocations()).toHaveLength(4);
-    await eventuallyTrue(() => invocations().length === 6); // the spare for device:a, with its new mean
+    await eventually(() => invocations().length === 6); // the spare for device:a, with its new mean
     const spare = invocations().slice(4);
-    expect(readFileSync(featParamsOf(spare[0]!)!, 'utf8')).toContain(`-cmninit ${engine.channelMean('device:a')!.map((x) => x.toFixed(2)).join(',')}`);
+    expect(readFileSync(featParamsOf(spare[0]!)!, 'utf8')).toContain(cmninitLine(engine.channelMean('device:a')!));
     await recognise(engine, speech('stop'), undefined, 'device:a');
     expect(invocations()).toHaveLength(6); // the spare was used: nothing new started for the turn
     engine.close(); // cancels the spare due after this turn
@@ -268,12 +271,3 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     expect(invocations()).toHaveLength(6);
   });
 });
-
-/** Polls `check` every 20 ms for up to 5 s. */
-async function eventuallyTrue(check: () => boolean): Promise<void> {
-  const until = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met within 5 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

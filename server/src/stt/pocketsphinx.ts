@@ -180,20 +180,25 @@ export class PocketsphinxStt implements SpeechToText {
     if (this.closed) return failedStream(new SttError('speech recogniser is closed', false));
     const channel = this.adaptation ? options.channel : undefined;
     clearTimeout(this.replenishTimer);
-    const spare = this.spare;
-    this.spare = undefined;
-    let decoders = spare?.key === this.keyFor(channel) ? spare.decoders : undefined;
-    if (!decoders || decoders.some((d) => d.child.exitCode !== null || d.child.signalCode !== null)) {
-      if (spare) for (const d of spare.decoders) kill(d);
-      decoders = this.spawnSet(channel);
-    }
+    const decoders = this.takeSpare(channel) ?? this.spawnSet(channel);
     const level = this.speechLevel === false ? undefined : new SpeechLevel(this.speechLevel);
     const floor = this.noiseFloorDbfs === false ? undefined : new NoiseFloor(this.noiseFloorDbfs);
-    const used = decoders;
     return new SphinxStream(decoders, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (texts) => {
-      this.learn(channel, used);
+      this.learn(channel, decoders);
       return this.decide(texts);
     }, () => this.replenishLater(channel));
+  }
+
+  /** The spare decoders if they were started for this channel's current mean and are alive; otherwise kills them. */
+  private takeSpare(channel: string | undefined): Decoder[] | undefined {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (!spare) return undefined;
+    if (spare.key === this.keyFor(channel) && spare.decoders.every((d) => d.child.exitCode === null && d.child.signalCode === null)) {
+      return spare.decoders;
+    }
+    for (const d of spare.decoders) kill(d);
+    return undefined;
   }
 
   /** Kills the pre-spawned decoders; later `start()` calls fail. Running turns are not affected. */
