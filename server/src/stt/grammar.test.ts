@@ -102,6 +102,18 @@ describe('grammar generation', () => {
     expect(() => buildGrammar(compiled, tiny)).toThrow(/missing from the pronouncing dictionary: .*louder/);
   });
 
+  it("gives command words their British pronunciations too, unless told not to", () => {
+    const lines = (options = {}) => buildGrammar(compiled, cmudict, options).dictionary.trim().split('\n');
+    const british = lines();
+    expect(british).toContain('start(2) S T AA T');
+    expect(british).toContain('ask(2) AA S K');
+    expect(british).toContain('time T AY M');
+    expect(british.filter((l) => /^time(\(|\s)/.test(l))).toHaveLength(1);
+    const american = lines({ britishPronunciations: false });
+    expect(american.some((l) => l.startsWith('start(2)'))).toBe(false);
+    expect(british.length).toBeGreaterThan(american.length);
+  });
+
   it('parses CMU dictionaries with variants and comments', () => {
     const d = parseDictionary('read R EH D\nread(2) R IY D # past\nthe DH AH\n');
     expect(d.get('read')).toEqual(['R EH D', 'R IY D']);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CompiledSkill } from '../skills/skill.js';
 import { templateWords, type Template, type TemplateNode } from '../skills/template.js';
+import { withBritishPronunciations } from './british-pronunciation.js';
 
 /**
  * The speech grammar of the embedded recogniser, generated from the skills' sentence templates (the same parse the
@@ -45,6 +46,8 @@ export const DEFAULT_GARBAGE_PHONE_PROBABILITY = 0.015;
 export interface GrammarOptions {
   /** Probability of each phone of the garbage loop, 0..1; 0 leaves the loop out (default 0.015). */
   garbagePhoneProbability?: number;
+  /** Give every command word its British pronunciation too (see british-pronunciation.ts; default true). */
+  britishPronunciations?: boolean;
 }
 
 /** A grammar ready for the decoder: the FSG text, the dictionary lines it needs, and the command words. */
@@ -129,7 +132,9 @@ export function buildGrammar(
   }
   const dict: string[] = [];
   for (const w of words) {
-    (dictionary.get(w) ?? []).forEach((p, i) => dict.push(i === 0 ? `${w} ${p}` : `${w}(${i + 1}) ${p}`));
+    const own = dictionary.get(w) ?? [];
+    const pronunciations = options.britishPronunciations === false ? own : withBritishPronunciations(own);
+    pronunciations.forEach((p, i) => dict.push(i === 0 ? `${w} ${p}` : `${w}(${i + 1}) ${p}`));
   }
   if (withGarbage) for (const p of CMU_PHONES) dict.push(`${phoneWord(p)} ${p}`);
   return { fsg: commands, garbageFsg: withGarbage, dictionary: `${dict.join('\n')}\n`, words };
