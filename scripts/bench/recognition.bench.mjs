@@ -9,8 +9,9 @@
 // Each under three conditions (CONDITIONS below), since the recogniser learns each device's microphone from its turns.
 // Imports the compiled server (run `npx tsc -b` first). Standalone: `node scripts/bench/recognition.bench.mjs`.
 // The out-of-vocabulary sentences and the corpus seed are the benchmark's own; every tuned setting of the recogniser
-// (speech level target, noise floor, passes, garbage loop cost) was chosen on a separate development corpus
-// (developmentCorpus below), not on this one.
+// (speech level target, noise floor, passes, garbage loop cost and phones, duration check) was chosen on separate
+// development corpora (developmentCorpus and largeDevelopmentCorpus below, PICHAT_RECOGNITION_CORPUS=dev or dev2),
+// not on this one.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +86,28 @@ function developmentCorpus(compiled) {
   return items;
 }
 
+/**
+ * The large development corpus (`PICHAT_RECOGNITION_CORPUS=dev2`): 30 commands per skill and the development
+ * corpus's out-of-vocabulary sentences three times each, in voices, speeds and noise drawn as the benchmark draws
+ * them, with seeds of its own. Settings since the British pronunciations were chosen on both development corpora.
+ */
+function largeDevelopmentCorpus(compiled) {
+  const items = corpus(compiled, prng(4242), 30).filter((x) => x.skill);
+  const rnd = prng(4243);
+  const pick = (list) => list[Math.floor(rnd() * list.length)];
+  for (let k = 0; k < 3; k++) {
+    for (const text of DEV_OOV_SENTENCES) {
+      const noisy = rnd() < NOISY_SHARE;
+      const n = pick(NOISES);
+      const voice = pick(VOICES);
+      const speed = pick(SPEEDS);
+      const noise = noisy ? { kind: n.kind, snrDb: n.snrDb[0] + Math.floor(rnd() * (n.snrDb[1] - n.snrDb[0] + 1)) } : undefined;
+      items.push({ text, skill: undefined, voice, speed, noise });
+    }
+  }
+  return items;
+}
+
 /** Deterministic PRNG (so every run measures the same corpus). */
 function prng(seed) {
   let s = seed >>> 0;
@@ -120,7 +143,7 @@ function render(dir, id, item) {
   return new Uint8Array(mixed.buffer);
 }
 
-function corpus(compiled, rnd) {
+function corpus(compiled, rnd, perSkill = PER_SKILL) {
   const pick = (list) => list[Math.floor(rnd() * list.length)];
   const conditions = () => {
     const noisy = rnd() < NOISY_SHARE;
@@ -143,7 +166,7 @@ function corpus(compiled, rnd) {
     }
     // Mostly bare commands; some with the polite wrapper words ("please ... thanks").
     const bare = sentences.filter((s) => !/^(please|ok|hey) |(please|thanks|thank you)$/.test(s));
-    for (let i = 0; i < PER_SKILL; i++) items.push({ text: pick(rnd() < 0.85 ? bare : sentences), skill: c.skill.name, ...conditions() });
+    for (let i = 0; i < perSkill; i++) items.push({ text: pick(rnd() < 0.85 ? bare : sentences), skill: c.skill.name, ...conditions() });
   }
   for (const text of OOV_SENTENCES) items.push({ text, skill: undefined, ...conditions() });
   return items;
@@ -217,12 +240,18 @@ export async function run() {
         ...(c === 'cold' ? { adaptChannels: false } : {}),
       });
     }
-    const dev = process.env.PICHAT_RECOGNITION_CORPUS === 'dev';
-    const items = dev ? developmentCorpus(compiled) : corpus(compiled, prng(20250304));
+    const which = process.env.PICHAT_RECOGNITION_CORPUS ?? 'bench';
+    const corpora = {
+      bench: () => ({ items: corpus(compiled, prng(20250304)), seed: 20250305 }),
+      dev: () => ({ items: developmentCorpus(compiled), seed: 779 }),
+      dev2: () => ({ items: largeDevelopmentCorpus(compiled), seed: 4244 }),
+    };
+    if (!(which in corpora)) throw new Error(`PICHAT_RECOGNITION_CORPUS: one of ${Object.keys(corpora).join(', ')}`);
+    const { items, seed } = corpora[which]();
     for (const [i, item] of items.entries()) (item.pcm = render(dir, i, item)), (item.results = {});
     // Turn order: shuffled with a fixed seed, commands and other speech mixed.
     const order = [...items];
-    const rnd = prng(dev ? 779 : 20250305);
+    const rnd = prng(seed);
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rnd() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];

@@ -5,7 +5,7 @@ import type { Skill } from './skill.js';
 import { volumeDownSkill, volumeMaxSkill, volumeMuteSkill, volumeSetSkill, volumeUpSkill } from './volume.js';
 
 export type { Skill, SkillAnswer, SkillContext, SkillMatch, CompiledSkill, NumberSlot } from './skill.js';
-export { compileSkills, matchSkill, sameSkill, COMMAND_WRAPPER } from './skill.js';
+export { compileSkills, matchSkill, sameSkill, wordEditDistance, COMMAND_WRAPPER } from './skill.js';
 export { normalizeText, normalizeTokens } from './normalize.js';
 export type { ClockOptions } from './clock.js';
 

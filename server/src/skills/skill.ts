@@ -107,15 +107,33 @@ export function matchSkill(compiled: readonly CompiledSkill[], text: string): Sk
 
 /**
  * A predicate "these two texts ask for the same thing" (same skill and same slot values; neither unmatched), e.g.
- * for comparing two recognition passes.
+ * for comparing two recognition passes. With `maxWordEdits`, their words must also differ by at most that many
+ * insertions, deletions or substitutions ("how does it work" / "how does this work": one).
  */
-export function sameSkill(compiled: readonly CompiledSkill[]): (a: string, b: string) => boolean {
+export function sameSkill(compiled: readonly CompiledSkill[], maxWordEdits = Infinity): (a: string, b: string) => boolean {
   const key = (text: string): string | undefined => {
     const m = matchSkill(compiled, text);
     return m ? `${m.skill.name} ${JSON.stringify(m.slots)}` : undefined;
   };
   return (a, b) => {
     const ka = key(a);
-    return ka !== undefined && ka === key(b);
+    if (ka === undefined || ka !== key(b)) return false;
+    return maxWordEdits === Infinity || wordEditDistance(a, b) <= maxWordEdits;
   };
+}
+
+/** Levenshtein distance between two texts counted in words (split on white space). */
+export function wordEditDistance(a: string, b: string): number {
+  const x = a.split(/\s+/).filter(Boolean);
+  const y = b.split(/\s+/).filter(Boolean);
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const substitute = (previous[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1);
+      row.push(Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, substitute));
+    }
+    previous = row;
+  }
+  return previous[y.length] as number;
 }

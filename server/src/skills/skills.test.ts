@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileSkills, defaultSkills, matchSkill, normalizeText, sameSkill } from './index.js';
+import { compileSkills, defaultSkills, matchSkill, normalizeText, sameSkill, wordEditDistance } from './index.js';
 import { expandTemplate, parseTemplate, TemplateError } from './template.js';
 import type { SkillContext } from './skill.js';
 
@@ -113,6 +113,23 @@ describe('skill answers', () => {
     expect(same('turn it up', 'volume up')).toBe(true);
     expect(same('set volume to ten', 'set volume to twenty')).toBe(false);
     expect(same('play jazz', 'play jazz')).toBe(false);
+  });
+
+  it('sameSkill with a word budget also needs the words to be close', () => {
+    const near = sameSkill(compiled, 2);
+    expect(near('how does it work', 'how does this work')).toBe(true);
+    expect(near('repeat yourself', 'repeat yourself thank you')).toBe(true);
+    expect(near('turn it up', 'volume up')).toBe(true); // a substitution and a deletion
+    expect(near('turn it up', 'increase the volume')).toBe(false); // three substitutions
+    expect(near('set volume to ten', 'set volume to twenty')).toBe(false);
+  });
+
+  it('counts word edits', () => {
+    expect(wordEditDistance('a b c', 'a b c')).toBe(0);
+    expect(wordEditDistance('a b c', 'a x c')).toBe(1);
+    expect(wordEditDistance('a b c', 'a c')).toBe(1);
+    expect(wordEditDistance('', 'a b')).toBe(2);
+    expect(wordEditDistance('what  time', 'what time is it')).toBe(2);
   });
 });
 

@@ -271,3 +271,48 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     expect(invocations()).toHaveLength(6);
   });
 });
+
+/** A stand-in decoder that reads the audio and prints the contents of $PICHAT_FAKE_DECODER_OUT, as `-time yes` does. */
+describe('the duration check (stand-in decoder)', () => {
+  let fake: string;
+  let out: string;
+
+  beforeAll(() => {
+    fake = join(dir, 'timed-decoder.sh');
+    out = join(dir, 'timed-decoder.out');
+    writeFileSync(fake, ['#!/bin/sh', 'cat > /dev/null', 'cat "$PICHAT_FAKE_DECODER_OUT"'].join('\n'));
+    chmodSync(fake, 0o755);
+    process.env.PICHAT_FAKE_DECODER_OUT = out;
+  });
+
+  const turn = async (stdout: string, squeezeSlack?: number | false) => {
+    writeFileSync(out, stdout);
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, squeezeSlack });
+    try {
+      return await recognise(engine, speech('stop'));
+    } finally {
+      engine.close();
+    }
+  };
+
+  it('accepts a command whose words last long enough, and rejects one with a word squeezed through at the minimum', async () => {
+    // "stop" is four phones (S T AA P): 12 frames at least. The first pass runs at 100 frames a second, the second at
+    // 130: the same times are 41, 13 and 14 frames in the first, which alone is judged.
+    expect(await turn('stop\n<sil> 0.000 0.290 1.000000\nstop 0.300 0.700 1.000000\n')).toEqual({ text: 'stop' });
+    expect(await turn('stop\nstop 0.300 0.420 1.000000\n')).toEqual({ text: '', rejected: true }); // 13 frames
+    expect(await turn('stop\nstop 0.300 0.430 1.000000\n')).toEqual({ text: 'stop' }); // 14 frames
+    expect(await turn('stop\nstop 0.300 0.420 1.000000\n', 0)).toEqual({ text: 'stop' });
+    expect(await turn('stop\nstop 0.300 0.410 1.000000\n', 0)).toEqual({ text: '', rejected: true }); // 12 frames
+    expect(await turn('stop\nstop 0.300 0.410 1.000000\n', false)).toEqual({ text: 'stop' });
+  });
+
+  it('judges the words the decoder timed; an untimed hypothesis is judged on agreement alone', async () => {
+    expect(await turn('stop\n')).toEqual({ text: 'stop' });
+  });
+
+  it('refuses a slack that is not a whole number of frames', () => {
+    for (const squeezeSlack of [-1, 0.5]) {
+      expect(() => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, squeezeSlack })).toThrow(RangeError);
+    }
+  });
+});

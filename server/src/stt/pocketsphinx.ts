@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPEECH_FORMAT, describeFormat, sameFormat } from '@pichat/shared';
 import type { SpeechToText, SttResult, SttStartOptions, SttStream } from '../pipeline/providers.js';
-import type { CompiledSkill } from '../skills/skill.js';
+import { sameSkill, type CompiledSkill } from '../skills/skill.js';
 import { ChannelMeans } from './channel-means.js';
 import { DecoderLog } from './decoder-log.js';
+import { parseDecoderOutput, squeezedWords } from './decoder-output.js';
 import { SttError } from './errors.js';
 import { NoiseFloor } from './noise-floor.js';
 import { SpeechLevel, type SpeechLevelOptions } from './speech-level.js';
@@ -21,8 +22,18 @@ export const DEBIAN_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 /**
  * Decoder settings every pass uses. Wide beams: with the default ones the search often loses every path through a
  * long grammar and returns nothing. Spectral noise removal off: it hurt accuracy on every corpus we measured.
+ * Word times on: the duration check (squeezeSlack) needs them.
  */
-const COMMON_ARGS = ['-beam', '1e-80', '-wbeam', '1e-60', '-pbeam', '1e-80', '-maxhmmpf', '-1', '-remove_noise', 'no'];
+const COMMON_ARGS = ['-beam', '1e-80', '-wbeam', '1e-60', '-pbeam', '1e-80', '-maxhmmpf', '-1', '-remove_noise', 'no', '-time', 'yes'];
+
+/**
+ * How far apart in words the passes' hypotheses may be and still count as one command (with the same skill and slot
+ * values): "how do it work" / "how do this work", "repeat yourself" / "repeat yourself thank you". With the duration
+ * check taking back what a looser agreement lets through, on the development corpora (right / false accepts):
+ * the very same words 92.7 / 4.4 % and 91.2 / 7.4 %; one edit 94.5 / 6.7 % and 92.4 / 8.9 %; two edits 95.5 / 8.9 %
+ * and 93.6 / 9.6 % (this default).
+ */
+export const DEFAULT_MAX_WORD_EDITS = 2;
 
 /** Default level of the added hiss (see noise-floor.ts), chosen on the development corpus. */
 export const DEFAULT_NOISE_FLOOR_DBFS = -70;
@@ -35,12 +46,14 @@ export interface DecodingPass {
 
 /**
  * The default passes, run side by side on the same audio: the grammar with the garbage loop at 100 frames per
- * second, and again at 130. A result is accepted only when neither holds garbage and both give the same words (the
- * default `sameCommand`); two decodings at different frame rates rarely agree word for word on speech that is not a
- * command. On the development corpus (right skill / wrong skill / false accepts of out-of-vocabulary speech):
- * garbage loop in the first pass only, agreement on the skill 93.6 / 1.8 / 35.6 %, on the words 90.9 / 0.9 / 24.4 %;
- * garbage loop in both passes, on the skill 90.9 / 1.8 / 22.2 %, on the words 88.2 / 0.9 / 15.6 % (this default).
- * On the benchmark corpus the default gives 88.2 / 0.9 / 4.4 %.
+ * second, and again at 130. A result is accepted only when neither holds garbage and both mean the same command
+ * (`sameCommand`); two decodings at different frame rates rarely agree on speech that is not a command. On the
+ * development corpus, before the duration check (right skill / wrong skill / false accepts of out-of-vocabulary
+ * speech): garbage loop in the first pass only, agreement on the skill 93.6 / 1.8 / 35.6 %, on the words 90.9 / 0.9 /
+ * 24.4 %; garbage loop in both passes (this default), on the skill 90.9 / 1.8 / 22.2 %, on the words 88.2 / 0.9 / 15.6 %.
+ * Checked again with British pronunciations and learnt microphone means: a second pass at 115 frames a second agrees
+ * more often, on other speech too (large development corpus 91.5 / 0.6 / 28.9 %, against 89.4 / 0.6 / 11.1 % at 130);
+ * at 145 fewer commands agree (development corpus 85.5 %, against 90.9 %). Current figures: README.
  */
 export const DEFAULT_PASSES: readonly DecodingPass[] = [{ garbage: true }, { garbage: true, args: ['-frate', '130'] }];
 
@@ -58,7 +71,10 @@ export interface PocketsphinxOptions {
    * and `sameCommand` holds for every pair of hypotheses; otherwise it is rejected.
    */
   passes?: readonly DecodingPass[];
-  /** When two hypotheses mean the same command. Default: equal normalised text. Pass `sameSkill(...)` to compare skills. */
+  /**
+   * When two hypotheses mean the same command. Default: the same skill and slot values, in words at most
+   * DEFAULT_MAX_WORD_EDITS apart (`sameSkill(skills, 2)`); `(a, b) => a === b` asks for the very same words.
+   */
   sameCommand?: (a: string, b: string) => boolean;
   /** Grammar options: the garbage loop's phone probability (see grammar.ts). */
   grammar?: GrammarOptions;
@@ -80,7 +96,20 @@ export interface PocketsphinxOptions {
    * true). Turns started without a `channel` always use the model's own starting mean.
    */
   adaptChannels?: boolean;
+  /**
+   * Duration check: the hypothesis is rejected when the first pass decoded one of its words in at most this many
+   * frames more than the fewest possible (see DEFAULT_SQUEEZE_SLACK); `false` turns the check off.
+   */
+  squeezeSlack?: number | false;
 }
+
+/**
+ * Default of the duration check, in frames. Each phone of the model lasts at least three frames (30 ms at 100 frames
+ * a second). When the grammar forces speech it does not hold onto a command ("play some jazz music" → "please turn
+ * volume to eight"), some command word is squeezed through at or near that minimum; words really spoken rarely are,
+ * except in very fast speech. Chosen on the development corpora (see the README for the figures).
+ */
+export const DEFAULT_SQUEEZE_SLACK = 1;
 
 /** Frames (10 ms at the default rate) a turn must have decoded before its mean counts towards its channel's. */
 const MIN_ADAPT_FRAMES = 30;
@@ -119,6 +148,11 @@ export class PocketsphinxStt implements SpeechToText {
   readonly dataDir: string;
   private readonly binary: string;
   private readonly argSets: string[][];
+  /** Each pass's frame rate (frames per second), to time its words. */
+  private readonly frameRates: number[];
+  /** Phones per dictionary entry (`what(2)` → 3), for the duration check. */
+  private readonly phoneCounts: Map<string, number>;
+  private readonly squeezeSlack: number | false;
   private readonly sameCommand: (a: string, b: string) => boolean;
   private readonly prespawn: boolean;
   private readonly finishTimeoutMs: number;
@@ -148,7 +182,14 @@ export class PocketsphinxStt implements SpeechToText {
     this.binary = options.binary ?? 'pocketsphinx_continuous';
     const base = ['-infile', '/dev/stdin', '-dict', dictPath, '-hmm', join(modelDir, 'en-us')];
     // No -logfn: the log goes to stderr, where DecoderLog reads the cepstral mean and keeps the tail for errors.
-    this.argSets = (options.passes ?? DEFAULT_PASSES).map((pass) => [
+    const passes = options.passes ?? DEFAULT_PASSES;
+    this.frameRates = passes.map((pass) => frameRateOf(pass.args ?? []));
+    this.phoneCounts = phoneCounts(grammar.dictionary);
+    this.squeezeSlack = options.squeezeSlack ?? DEFAULT_SQUEEZE_SLACK;
+    if (this.squeezeSlack !== false && !(Number.isInteger(this.squeezeSlack) && this.squeezeSlack >= 0)) {
+      throw new RangeError(`squeezeSlack must be a whole number of frames >= 0, got ${this.squeezeSlack}`);
+    }
+    this.argSets = passes.map((pass) => [
       ...base,
       '-fsg',
       pass.garbage ? files.garbage : files.commands,
@@ -157,7 +198,7 @@ export class PocketsphinxStt implements SpeechToText {
     ]);
     this.adaptation = options.adaptChannels === false ? undefined : loadAdaptation(join(modelDir, 'en-us', 'feat.params'), this.dataDir);
     if (this.argSets.length === 0) throw new Error('PocketsphinxStt needs at least one pass');
-    this.sameCommand = options.sameCommand ?? ((a, b) => a === b);
+    this.sameCommand = options.sameCommand ?? sameSkill(options.skills, DEFAULT_MAX_WORD_EDITS);
     this.prespawn = options.prespawn ?? true;
     this.finishTimeoutMs = options.finishTimeoutMs ?? 5000;
     this.threshold = options.leadingSilenceThreshold ?? 64;
@@ -183,9 +224,9 @@ export class PocketsphinxStt implements SpeechToText {
     const decoders = this.takeSpare(channel) ?? this.spawnSet(channel);
     const level = this.speechLevel === false ? undefined : new SpeechLevel(this.speechLevel);
     const floor = this.noiseFloorDbfs === false ? undefined : new NoiseFloor(this.noiseFloorDbfs);
-    return new SphinxStream(decoders, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (texts) => {
+    return new SphinxStream(decoders, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (stdouts) => {
       this.learn(channel, decoders);
-      return this.decide(texts);
+      return this.decide(stdouts);
     }, () => this.replenishLater(channel));
   }
 
@@ -235,13 +276,18 @@ export class PocketsphinxStt implements SpeechToText {
     return `${channel}\n${this.adaptation.means.get(channel).join(',')}`;
   }
 
-  private decide(texts: string[]): SttResult {
-    const words = texts.map((t) => t.split(/\s+/).filter((w) => w !== ''));
+  /** The turn's result from each pass's stdout: garbage, disagreement or a squeezed word (first pass) rejects it. */
+  private decide(stdouts: string[]): SttResult {
+    const outputs = stdouts.map((out, i) => parseDecoderOutput(out, this.frameRates[i] ?? 100));
+    const words = outputs.map((o) => o.text.split(/\s+/).filter((w) => w !== ''));
     if (words.every((w) => w.length === 0)) return { text: '' };
     if (words.some((w) => w.some(isGarbageWord))) return { text: '', rejected: true };
     const hyps = words.map((w) => w.join(' ').replace(/\(\d+\)/g, '').toLowerCase());
     const first = hyps[0] as string;
     if (first === '' || hyps.some((h) => h === '' || !this.sameCommand(first, h))) return { text: '', rejected: true };
+    const slack = this.squeezeSlack;
+    const firstPass = outputs[0]?.words ?? [];
+    if (slack !== false && squeezedWords(firstPass, this.phoneCounts, slack).length > 0) return { text: '', rejected: true };
     return { text: first };
   }
 
@@ -269,6 +315,23 @@ export class PocketsphinxStt implements SpeechToText {
       return undefined;
     }
   }
+}
+
+/** The frame rate a pass's arguments set (`-frate`), or the decoder's default, 100. */
+function frameRateOf(args: readonly string[]): number {
+  const i = args.lastIndexOf('-frate');
+  const rate = i >= 0 ? Number(args[i + 1]) : 100;
+  return rate > 0 ? rate : 100;
+}
+
+/** Phones per entry of a CMU-format dictionary text, keyed as the decoder names its words (`what(2)`). */
+function phoneCounts(dictionary: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of dictionary.split('\n')) {
+    const [word, ...phones] = line.trim().split(/\s+/);
+    if (word) counts.set(word, phones.length);
+  }
+  return counts;
 }
 
 /** The model's `feat.params` and the channel means starting from its `-cmninit`; undefined (no adaptation) if unreadable. */
@@ -337,7 +400,8 @@ class SphinxStream implements SttStream {
     private readonly threshold: number,
     private readonly shaping: { level: SpeechLevel | undefined; floor: NoiseFloor | undefined },
     private readonly timeoutMs: number,
-    private readonly decide: (texts: string[]) => SttResult,
+    /** The result from each decoder's stdout. */
+    private readonly decide: (stdouts: string[]) => SttResult,
     /** Called once when the turn is over (finished, failed or aborted), to start the next turn's decoders. */
     private readonly onEnd: () => void,
   ) {
@@ -419,7 +483,7 @@ class SphinxStream implements SttStream {
           throw new SttError(`pocketsphinx failed (${how}): ${lastError(d.log.tail)}`, true);
         }
       });
-      return this.decide(this.decoders.map((d) => d.stdout.replace(/\n+/g, ' ').trim()));
+      return this.decide(this.decoders.map((d) => d.stdout));
     } finally {
       clearTimeout(timer);
     }
