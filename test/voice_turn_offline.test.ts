@@ -81,8 +81,8 @@ describe('a push-to-talk turn on the embedded default', () => {
   });
 
   // A sentence that shares words with a command ("set ... seven"). The issue's own example, "play some jazz music",
-  // is still taken for "please turn volume to eight" in this voice and in about a quarter of its renditions: the
-  // recognition benchmark reports that rate, and the README lists it as a known limit.
+  // is still taken for "please turn volume to eight" in about one of seven renditions: the recognition benchmark
+  // reports that rate, and the README lists it as a known limit.
   it('rejects speech outside the vocabulary instead of forcing it onto a command', async () => {
     const device = await TestDevice.ready(url, 'e2e-token-0123456789');
     const r = await turn(device, 'oov', speak('set an alarm for seven in the morning'));

@@ -80,9 +80,9 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
   });
 
   // The rejection path, end to end. How often it holds is the benchmark's job (`npm run bench`): it also reports the
-  // issue's own example, "play some jazz music", which this recogniser still takes for a command in about a quarter
-  // of its renditions (this voice at 150 words/min among them; see the README's known limits).
-  it.each(['tell me a joke about cats', 'set an alarm for seven in the morning', 'turn on the kitchen lights'])(
+  // issue's own example, "play some jazz music", which this recogniser still takes for a command in about one of
+  // seven renditions (this voice at 160 and 175 words/min among them, not at 150; see the README's known limits).
+  it.each(['play some jazz music', 'tell me a joke about cats', 'set an alarm for seven in the morning', 'turn on the kitchen lights'])(
     'rejects %j (outside the vocabulary)',
     async (said) => {
       expect(await recognise(stt, speech(said))).toEqual({ text: '', rejected: true });
