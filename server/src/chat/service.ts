@@ -8,11 +8,9 @@ import type { Settings, Store } from '../store/store.js';
 import { ChatError } from './errors.js';
 import type { ChatPayload } from './protocol.js';
 import { realtimeTextTurn } from './realtime-text.js';
+import { WEB_CHANNEL } from './voice.js';
 import { titleFrom, type ConversationRecorder } from './recorder.js';
 import { conversationWire, messageWire, searchHitWire, settingsWire } from './wire.js';
-
-/** The recogniser's channel for audio from the web chat (browsers' microphones, see SttStartOptions). */
-export const WEB_CHANNEL = 'web';
 
 export interface ChatServiceDeps {
   store: Store;

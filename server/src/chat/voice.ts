@@ -4,7 +4,9 @@ import { Turn } from '../pipeline/turn.js';
 import { noticeBrain, type RealtimeRoute } from '../realtime/service.js';
 import type { VoiceTurn } from '../realtime/turn.js';
 import type { TurnObserver, TurnRecorder } from './recorder.js';
-import { WEB_CHANNEL } from './service.js';
+
+/** The recogniser's channel for audio from the web chat (browsers' microphones, see SttStartOptions). */
+export const WEB_CHANNEL = 'web';
 
 /** Formats a browser plays through Web Audio: any rate, mono 16-bit PCM (the page converts to float). */
 export const BROWSER_PLAYBACK: readonly AudioFormat[] = [16000, 22050, 24000, 44100, 48000].map((sampleRateHz) => ({

@@ -7,8 +7,9 @@
  * - non-rhotic: an R after a vowel and not before one is dropped (after IH, IY, UH it leaves a schwa, AH: "here",
  *   "near", "tour"); ER not before a vowel becomes AH ("louder", "percent", "forget");
  * - the BATH vowel: AE becomes AA before F, S or TH that end the word or precede a consonant ("ask", "last", "half"),
- *   and before N T or N CH ("can't", "branch"). Words where RP keeps AE there ("gas", "cancel") are rare; none is
- *   a command word.
+ *   and before N T or N CH ("can't", "branch"). RP's BATH set is a list of words, not a rule: "gas" would be
+ *   changed wrongly (no command word is such a case), and "answer" or "dance" (N S) are left with AE so that
+ *   "cancel" keeps it.
  *
  * An R or ER before a vowel stays: linking R ("every", "forever") is pronounced in British English too.
  * Five of the eight espeak-ng voices the corpora are rendered with are British. On the large development corpus

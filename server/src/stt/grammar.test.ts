@@ -117,6 +117,14 @@ describe('grammar generation', () => {
     expect(british.length).toBeGreaterThan(american.length);
   });
 
+  it('counts the phones of every dictionary entry, keyed as the decoder names its words', () => {
+    const g = buildGrammar(compiled, cmudict);
+    expect(g.phoneCounts.get('start')).toBe(5);
+    expect(g.phoneCounts.get('start(2)')).toBe(4);
+    expect(g.phoneCounts.get('_ph_aa')).toBe(1);
+    expect(g.phoneCounts.size).toBe(g.dictionary.trim().split('\n').length);
+  });
+
   it('parses CMU dictionaries with variants and comments', () => {
     const d = parseDictionary('read R EH D\nread(2) R IY D # past\nthe DH AH\n');
     expect(d.get('read')).toEqual(['R EH D', 'R IY D']);

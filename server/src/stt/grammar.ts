@@ -67,6 +67,8 @@ export interface SpeechGrammar {
   garbageFsg: string | undefined;
   /** Pronouncing dictionary (with the garbage phones when there is a loop) in CMU format (`word PH ONES`, variants as `word(2)`), one entry a line. */
   dictionary: string;
+  /** Phones of each dictionary entry, keyed as the decoder names the words it decodes (`what(2)` → 3). */
+  phoneCounts: Map<string, number>;
   /** Every word a command can contain, sorted. */
   words: string[];
 }
@@ -140,13 +142,18 @@ export function buildGrammar(
     withGarbage = fsg.text('pichat');
   }
   const dict: string[] = [];
+  const phoneCounts = new Map<string, number>();
+  const entry = (name: string, phones: string): void => {
+    dict.push(`${name} ${phones}`);
+    phoneCounts.set(name, phones.split(/\s+/).length);
+  };
   for (const w of words) {
     const own = dictionary.get(w) ?? [];
     const pronunciations = options.britishPronunciations === false ? own : withBritishPronunciations(own);
-    pronunciations.forEach((p, i) => dict.push(i === 0 ? `${w} ${p}` : `${w}(${i + 1}) ${p}`));
+    pronunciations.forEach((p, i) => entry(i === 0 ? w : `${w}(${i + 1})`, p));
   }
-  if (withGarbage) for (const p of GARBAGE_PHONES) dict.push(`${phoneWord(p)} ${p}`);
-  return { fsg: commands, garbageFsg: withGarbage, dictionary: `${dict.join('\n')}\n`, words };
+  if (withGarbage) for (const p of GARBAGE_PHONES) entry(phoneWord(p), p);
+  return { fsg: commands, garbageFsg: withGarbage, dictionary: `${dict.join('\n')}\n`, phoneCounts, words };
 }
 
 function phoneWord(phone: string): string {

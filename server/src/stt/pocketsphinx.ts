@@ -152,7 +152,7 @@ export class PocketsphinxStt implements SpeechToText {
   /** Each pass's frame rate (frames per second), to time its words. */
   private readonly frameRates: number[];
   /** Phones per dictionary entry (`what(2)` → 3), for the duration check. */
-  private readonly phoneCounts: Map<string, number>;
+  private readonly phoneCounts: ReadonlyMap<string, number>;
   private readonly squeezeSlack: number | false;
   private readonly sameCommand: (a: string, b: string) => boolean;
   private readonly prespawn: boolean;
@@ -185,7 +185,7 @@ export class PocketsphinxStt implements SpeechToText {
     // No -logfn: the log goes to stderr, where DecoderLog reads the cepstral mean and keeps the tail for errors.
     const passes = options.passes ?? DEFAULT_PASSES;
     this.frameRates = passes.map((pass) => frameRateOf(pass.args ?? []));
-    this.phoneCounts = phoneCounts(grammar.dictionary);
+    this.phoneCounts = grammar.phoneCounts;
     this.squeezeSlack = options.squeezeSlack ?? DEFAULT_SQUEEZE_SLACK;
     if (this.squeezeSlack !== false && !(Number.isInteger(this.squeezeSlack) && this.squeezeSlack >= 0)) {
       throw new RangeError(`squeezeSlack must be a whole number of frames >= 0, got ${this.squeezeSlack}`);
@@ -323,16 +323,6 @@ function frameRateOf(args: readonly string[]): number {
   const i = args.lastIndexOf('-frate');
   const rate = i >= 0 ? Number(args[i + 1]) : 100;
   return rate > 0 ? rate : 100;
-}
-
-/** Phones per entry of a CMU-format dictionary text, keyed as the decoder names its words (`what(2)`). */
-function phoneCounts(dictionary: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const line of dictionary.split('\n')) {
-    const [word, ...phones] = line.trim().split(/\s+/);
-    if (word) counts.set(word, phones.length);
-  }
-  return counts;
 }
 
 /** The model's `feat.params` and the channel means starting from its `-cmninit`; undefined (no adaptation) if unreadable. */
