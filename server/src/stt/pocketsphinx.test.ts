@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEECH_FORMAT } from '@pichat/shared';
 import { eventually } from '../../../test/support/eventually.js';
 import { compileSkills, defaultSkills } from '../skills/index.js';
-import { PocketsphinxStt, SttError } from './pocketsphinx.js';
+import { DEFAULT_PASSES, PocketsphinxStt, SttError, type DecodingPass, type PocketsphinxOptions } from './pocketsphinx.js';
 
 const compiled = compileSkills(defaultSkills());
 let dir: string;
@@ -197,6 +197,9 @@ describe("learning each channel's cepstral mean (real pocketsphinx)", () => {
  * A stand-in decoder (`binary`): writes a cepstral mean to its log at once (a real decoder writes it when the
  * utterance ends), appends its arguments to $PICHAT_FAKE_DECODER_LOG, reads the audio and answers "what time is it".
  */
+/** Decoders started for one turn: one per default pass. */
+const PASSES = DEFAULT_PASSES.length;
+
 describe('learning each channel\'s mean: decoder arguments and spare decoders (stand-in decoder)', () => {
   const MEAN = [50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   let fake: string;
@@ -233,7 +236,7 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     (engine.channelMean('device:a') ?? []).forEach((x, i) => expect(x).toBeCloseTo(learnt[i] as number, 9));
     await recognise(engine, speech('stop'), undefined, 'device:a');
     await recognise(engine, speech('stop'));
-    const [, second, third] = invocations().filter((_, i) => i % 2 === 0); // one line per pass, two passes a turn
+    const [, second, third] = invocations().filter((_, i) => i % PASSES === 0); // one line per pass
     expect(readFileSync(featParamsOf(second!)!, 'utf8')).toContain(cmninitLine(learnt));
     expect(third).not.toContain('-featparams');
     engine.close();
@@ -245,8 +248,8 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     const controller = new AbortController();
     const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });
     stream.write(speech('stop'));
-    // Both decoders have logged their mean (they do before writing their arguments); let their stderr be read.
-    await eventually(() => invocations().length === 2);
+    // Every decoder has logged its mean (they do before writing their arguments); let their stderr be read.
+    await eventually(() => invocations().length === PASSES);
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     controller.abort();
     expect(await stream.finish()).toEqual({ text: '' });
@@ -258,17 +261,17 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
   it("starts the next turn's decoders after a turn ends, for its channel, and the next turn on it uses them", async () => {
     rmSync(calls, { force: true });
     const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'fake-3'), binary: fake });
-    await eventually(() => invocations().length === 2); // the first spare set, no channel yet
+    await eventually(() => invocations().length === PASSES); // the first spare set, no channel yet
     await recognise(engine, speech('stop'), undefined, 'device:a'); // another channel: its own decoders
-    expect(invocations()).toHaveLength(4);
-    await eventually(() => invocations().length === 6); // the spare for device:a, with its new mean
-    const spare = invocations().slice(4);
+    expect(invocations()).toHaveLength(2 * PASSES);
+    await eventually(() => invocations().length === 3 * PASSES); // the spare for device:a, with its new mean
+    const spare = invocations().slice(2 * PASSES);
     expect(readFileSync(featParamsOf(spare[0]!)!, 'utf8')).toContain(cmninitLine(engine.channelMean('device:a')!));
     await recognise(engine, speech('stop'), undefined, 'device:a');
-    expect(invocations()).toHaveLength(6); // the spare was used: nothing new started for the turn
+    expect(invocations()).toHaveLength(3 * PASSES); // the spare was used: nothing new started for the turn
     engine.close(); // cancels the spare due after this turn
     await new Promise((r) => setTimeout(r, 500));
-    expect(invocations()).toHaveLength(6);
+    expect(invocations()).toHaveLength(3 * PASSES);
   });
 });
 
@@ -285,9 +288,9 @@ describe('the duration check (stand-in decoder)', () => {
     process.env.PICHAT_FAKE_DECODER_OUT = out;
   });
 
-  const turn = async (stdout: string, squeezeSlack?: number | false) => {
+  const turn = async (stdout: string, options: Partial<PocketsphinxOptions> = {}) => {
     writeFileSync(out, stdout);
-    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, squeezeSlack });
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, ...options });
     try {
       return await recognise(engine, speech('stop'));
     } finally {
@@ -296,14 +299,21 @@ describe('the duration check (stand-in decoder)', () => {
   };
 
   it('accepts a command whose words last long enough, and rejects one with a word squeezed through at the minimum', async () => {
-    // "stop" is four phones (S T AA P): 12 frames at least. The first pass runs at 100 frames a second, the second at
-    // 130: the same times are 41, 13 and 14 frames in the first, which alone is judged.
+    // "stop" is four phones (S T AA P): 12 frames at least. Every default pass prints these times here: the first
+    // (100 frames a second, no slack) counts 41, 12 and 13 frames; the second (130, slack 3), which confirms it, 53,
+    // 15 and 17.
     expect(await turn('stop\n<sil> 0.000 0.290 1.000000\nstop 0.300 0.700 1.000000\n')).toEqual({ text: 'stop' });
-    expect(await turn('stop\nstop 0.300 0.420 1.000000\n')).toEqual({ text: '', rejected: true }); // 13 frames
-    expect(await turn('stop\nstop 0.300 0.430 1.000000\n')).toEqual({ text: 'stop' }); // 14 frames
-    expect(await turn('stop\nstop 0.300 0.420 1.000000\n', 0)).toEqual({ text: 'stop' });
-    expect(await turn('stop\nstop 0.300 0.410 1.000000\n', 0)).toEqual({ text: '', rejected: true }); // 12 frames
-    expect(await turn('stop\nstop 0.300 0.410 1.000000\n', false)).toEqual({ text: 'stop' });
+    expect(await turn('stop\nstop 0.300 0.410 1.000000\n')).toEqual({ text: '', rejected: true });
+    expect(await turn('stop\nstop 0.300 0.420 1.000000\n')).toEqual({ text: 'stop' });
+    expect(await turn('stop\nstop 0.300 0.410 1.000000\n', { durationCheck: false })).toEqual({ text: 'stop' });
+  });
+
+  it("checks each pass at its own frame rate with its own slack, and leaves a pass without one unchecked", async () => {
+    const secondOnly: DecodingPass[] = [{ garbage: true }, { garbage: true, args: ['-frate', '130'], squeezeSlack: 3 }];
+    expect(await turn('stop\nstop 0.300 0.410 1.000000\n', { passes: secondOnly })).toEqual({ text: '', rejected: true }); // 15
+    expect(await turn('stop\nstop 0.300 0.420 1.000000\n', { passes: secondOnly })).toEqual({ text: 'stop' }); // 17
+    const unchecked: DecodingPass[] = [{ garbage: true }, { garbage: true, args: ['-frate', '130'] }];
+    expect(await turn('stop\nstop 0.300 0.330 1.000000\n', { passes: unchecked })).toEqual({ text: 'stop' });
   });
 
   it('judges the words the decoder timed; an untimed hypothesis is judged on agreement alone', async () => {
@@ -312,7 +322,71 @@ describe('the duration check (stand-in decoder)', () => {
 
   it('refuses a slack that is not a whole number of frames', () => {
     for (const squeezeSlack of [-1, 0.5]) {
-      expect(() => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, squeezeSlack })).toThrow(RangeError);
+      const passes: DecodingPass[] = [{ garbage: true, squeezeSlack }];
+      expect(() => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, passes })).toThrow(RangeError);
     }
+  });
+});
+
+/** A stand-in decoder printing, per frame rate, the contents of $PICHAT_FAKE_PASS_OUT.<rate> (100, 115 or 130). */
+describe('which passes confirm the first (stand-in decoder)', () => {
+  let fake: string;
+  let out: string;
+
+  beforeAll(() => {
+    fake = join(dir, 'pass-decoder.sh');
+    out = join(dir, 'pass-decoder.out');
+    const script = ['#!/bin/sh', 'rate=100', 'case "$*" in *"-frate 130"*) rate=130;; *"-frate 115"*) rate=115;; esac'];
+    // A rate named in $PICHAT_FAKE_PASS_HANG never answers (until killed).
+    const hang = '[ "$rate" = "$PICHAT_FAKE_PASS_HANG" ] && exec sleep 60';
+    writeFileSync(fake, [...script, 'cat > /dev/null', hang, 'cat "$PICHAT_FAKE_PASS_OUT.$rate"'].join('\n'));
+    chmodSync(fake, 0o755);
+    process.env.PICHAT_FAKE_PASS_OUT = out;
+  });
+
+  const turn = async (outputs: Record<100 | 115 | 130, string>, hang = '') => {
+    for (const [rate, stdout] of Object.entries(outputs)) writeFileSync(`${out}.${rate}`, stdout);
+    process.env.PICHAT_FAKE_PASS_HANG = hang;
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'passes'), binary: fake, prespawn: false, finishTimeoutMs: 4000 });
+    try {
+      return await recognise(engine, speech('stop'));
+    } finally {
+      engine.close();
+    }
+  };
+  // "stop" is four phones: 0.45 s is 46 frames at 100 a second, 115 ms a phone; 0.3 s is 31 frames, 78 ms a phone.
+  const slow = 'stop\nstop 0.300 0.750 1.000000\n';
+  const brisk = 'stop\nstop 0.300 0.600 1.000000\n';
+  const garbage = '_ph_s _ph_t _ph_aa _ph_p\n';
+
+  it('the second pass confirms the first at any pace', async () => {
+    expect(await turn({ 100: brisk, 130: brisk, 115: garbage })).toEqual({ text: 'stop' });
+    expect(await turn({ 100: slow, 130: slow, 115: garbage })).toEqual({ text: 'stop' });
+  });
+
+  it('the third pass confirms the first only for slow speech (at least 100 ms a phone)', async () => {
+    expect(await turn({ 100: slow, 130: garbage, 115: slow })).toEqual({ text: 'stop' });
+    expect(await turn({ 100: brisk, 130: garbage, 115: brisk })).toEqual({ text: '', rejected: true });
+  });
+
+  it('a confirming pass must hold no garbage, mean the same command and not squeeze a word', async () => {
+    expect(await turn({ 100: slow, 130: garbage, 115: garbage })).toEqual({ text: '', rejected: true });
+    expect(await turn({ 100: slow, 130: 'what time is it\n', 115: 'what time is it\n' })).toEqual({ text: '', rejected: true });
+    // 0.09 s at 115 frames a second is 11 frames, under the 12 that four phones need at least.
+    expect(await turn({ 100: slow, 130: garbage, 115: 'stop\nstop 0.300 0.390 1.000000\n' })).toEqual({ text: '', rejected: true });
+  });
+
+  it('garbage or a squeezed word in the first pass rejects whatever the others heard', async () => {
+    expect(await turn({ 100: garbage, 130: slow, 115: slow })).toEqual({ text: '', rejected: true });
+    expect(await turn({ 100: 'stop\nstop 0.300 0.410 1.000000\n', 130: slow, 115: slow })).toEqual({ text: '', rejected: true });
+  });
+
+  it('does not wait for a pass the result no longer depends on', async () => {
+    // The 115 pass never answers: brisk speech, or a confirmation from the 130 pass, settles the turn without it (a
+    // wait would end in the 4 s timeout's error instead). Slow speech the 130 pass did not confirm still needs it.
+    expect(await turn({ 100: slow, 130: slow, 115: slow }, '115')).toEqual({ text: 'stop' });
+    expect(await turn({ 100: brisk, 130: garbage, 115: brisk }, '115')).toEqual({ text: '', rejected: true });
+    expect(await turn({ 100: garbage, 130: slow, 115: slow }, '115')).toEqual({ text: '', rejected: true });
+    await expect(turn({ 100: slow, 130: garbage, 115: slow }, '115')).rejects.toThrow(/no result within 4000 ms/);
   });
 });
