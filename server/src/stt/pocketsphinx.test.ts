@@ -320,11 +320,11 @@ describe('the duration check (stand-in decoder)', () => {
     expect(await turn('stop\n')).toEqual({ text: 'stop' });
   });
 
-  it('refuses a slack that is not a whole number of frames', () => {
-    for (const squeezeSlack of [-1, 0.5]) {
-      const passes: DecodingPass[] = [{ garbage: true, squeezeSlack }];
-      expect(() => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, passes })).toThrow(RangeError);
-    }
+  it('refuses a slack that is not a whole number of frames, and a pace that is not a positive number of ms', () => {
+    const build = (passes: DecodingPass[]) => () => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, passes });
+    for (const squeezeSlack of [-1, 0.5]) expect(build([{ garbage: true, squeezeSlack }])).toThrow(RangeError);
+    for (const minMsPerPhone of [0, -5, Number.NaN]) expect(build([{ garbage: true }, { garbage: true, minMsPerPhone }])).toThrow(RangeError);
+    expect(build([{ garbage: true, minMsPerPhone: 100 }, { garbage: true }])).toThrow(/after the first/);
   });
 });
 
@@ -337,17 +337,22 @@ describe('which passes confirm the first (stand-in decoder)', () => {
     fake = join(dir, 'pass-decoder.sh');
     out = join(dir, 'pass-decoder.out');
     const script = ['#!/bin/sh', 'rate=100', 'case "$*" in *"-frate 130"*) rate=130;; *"-frate 115"*) rate=115;; esac'];
-    // A rate named in $PICHAT_FAKE_PASS_HANG never answers (until killed).
+    // A rate named in $PICHAT_FAKE_PASS_HANG never answers (until killed); one in $PICHAT_FAKE_PASS_FAIL fails.
     const hang = '[ "$rate" = "$PICHAT_FAKE_PASS_HANG" ] && exec sleep 60';
-    writeFileSync(fake, [...script, 'cat > /dev/null', hang, 'cat "$PICHAT_FAKE_PASS_OUT.$rate"'].join('\n'));
+    const fail = '[ "$rate" = "$PICHAT_FAKE_PASS_FAIL" ] && { echo "ERROR: fake failure" >&2; exit 3; }';
+    writeFileSync(fake, [...script, 'cat > /dev/null', hang, fail, 'cat "$PICHAT_FAKE_PASS_OUT.$rate"'].join('\n'));
     chmodSync(fake, 0o755);
     process.env.PICHAT_FAKE_PASS_OUT = out;
   });
 
-  const turn = async (outputs: Record<100 | 115 | 130, string>, hang = '') => {
+  const engineFor = (outputs: Record<100 | 115 | 130, string>, hang = '', fail = '') => {
     for (const [rate, stdout] of Object.entries(outputs)) writeFileSync(`${out}.${rate}`, stdout);
     process.env.PICHAT_FAKE_PASS_HANG = hang;
-    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'passes'), binary: fake, prespawn: false, finishTimeoutMs: 4000 });
+    process.env.PICHAT_FAKE_PASS_FAIL = fail;
+    return new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'passes'), binary: fake, prespawn: false, finishTimeoutMs: 4000 });
+  };
+  const turn = async (outputs: Record<100 | 115 | 130, string>, hang = '', fail = '') => {
+    const engine = engineFor(outputs, hang, fail);
     try {
       return await recognise(engine, speech('stop'));
     } finally {
@@ -388,5 +393,35 @@ describe('which passes confirm the first (stand-in decoder)', () => {
     expect(await turn({ 100: brisk, 130: garbage, 115: brisk }, '115')).toEqual({ text: '', rejected: true });
     expect(await turn({ 100: garbage, 130: slow, 115: slow }, '115')).toEqual({ text: '', rejected: true });
     await expect(turn({ 100: slow, 130: garbage, 115: slow }, '115')).rejects.toThrow(/no result within 4000 ms/);
+  });
+
+  it('stops the passes it no longer waits for', async () => {
+    const before = new Set(descendants());
+    expect(await turn({ 100: slow, 130: slow, 115: slow }, '115')).toEqual({ text: 'stop' });
+    await eventually(() => descendants().filter((p) => !before.has(p)).length === 0);
+  });
+
+  it('nothing heard by the passes asked about every pace is nothing said, whatever the slow-speech pass heard', async () => {
+    expect(await turn({ 100: '', 130: '', 115: slow })).toEqual({ text: '' });
+    expect(await turn({ 100: '', 130: '', 115: slow }, '115')).toEqual({ text: '' }); // and it is not waited for
+    expect(await turn({ 100: '', 130: slow, 115: '' })).toEqual({ text: '', rejected: true });
+  });
+
+  it('an abort while waiting for a pass resolves empty, teaches nothing and stops every decoder', async () => {
+    const engine = engineFor({ 100: slow, 130: garbage, 115: slow }, '115');
+    const before = new Set(descendants());
+    const controller = new AbortController();
+    const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });
+    stream.write(speech('stop'));
+    const result = stream.finish(); // waiting for the 115 pass, which never answers
+    controller.abort();
+    expect(await result).toEqual({ text: '' });
+    expect(engine.channelMean('device:a')).toEqual(modelMean());
+    await eventually(() => descendants().filter((p) => !before.has(p)).length === 0);
+    engine.close();
+  });
+
+  it('a pass that fails before the result is known fails the turn with its error', async () => {
+    await expect(turn({ 100: slow, 130: slow, 115: slow }, '', '130')).rejects.toThrow(/pocketsphinx failed \(exit code 3\): ERROR: fake failure/);
   });
 });

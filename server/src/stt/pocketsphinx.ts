@@ -211,11 +211,14 @@ export class PocketsphinxStt implements SpeechToText {
     const passes = options.passes ?? DEFAULT_PASSES;
     this.frameRates = passes.map((pass) => frameRateOf(pass.args ?? []));
     this.phoneCounts = grammar.phoneCounts;
-    for (const { squeezeSlack } of passes) {
+    passes.forEach(({ squeezeSlack, minMsPerPhone }, i) => {
       if (squeezeSlack !== undefined && !(Number.isInteger(squeezeSlack) && squeezeSlack >= 0)) {
         throw new RangeError(`squeezeSlack must be a whole number of frames >= 0, got ${squeezeSlack}`);
       }
-    }
+      if (minMsPerPhone !== undefined && (i === 0 || !(Number.isFinite(minMsPerPhone) && minMsPerPhone > 0))) {
+        throw new RangeError(`minMsPerPhone must be a number of ms > 0, on a pass after the first; got ${minMsPerPhone}`);
+      }
+    });
     this.squeezeSlacks = passes.map((pass) => (options.durationCheck === false ? undefined : pass.squeezeSlack));
     this.minMsPerPhone = passes.map((pass) => pass.minMsPerPhone);
     this.argSets = passes.map((pass) => [
@@ -318,9 +321,10 @@ export class PocketsphinxStt implements SpeechToText {
     if (!first) return undefined;
     const text = this.heard(first, 0);
     if (text === '') {
-      // Rejected, unless no pass heard anything at all.
-      if (outputs.some((o) => o !== undefined && o.text.trim() !== '')) return { text: '', rejected: true };
-      return outputs.every((o) => o !== undefined) ? { text: '' } : undefined;
+      // Rejected, unless no pass asked about every pace heard anything at all (then: nothing was said).
+      const always = outputs.filter((_, i) => this.minMsPerPhone[i] === undefined);
+      if (always.some((o) => o !== undefined && o.text.trim() !== '')) return { text: '', rejected: true };
+      return always.every((o) => o !== undefined) ? { text: '' } : undefined;
     }
     const pace = msPerPhone(first.words, this.phoneCounts, this.frameRates[0] ?? 100);
     let running = false;
@@ -434,6 +438,8 @@ function failedStream(error: SttError): SttStream {
 
 class SphinxStream implements SttStream {
   private started = false;
+  /** Set when the wait for a result timed out: decoders ending later decide (and teach) nothing. */
+  private gaveUp = false;
   private finished: Promise<SttResult> | undefined;
   private ended = false;
   private readonly onAbort = (): void => {
@@ -517,6 +523,7 @@ class SphinxStream implements SttStream {
     try {
       const result = await Promise.race([this.decided(), timeout]);
       if (result === 'timeout') {
+        this.gaveUp = true;
         this.onAbort();
         throw new SttError(`pocketsphinx gave no result within ${this.timeoutMs} ms`, true);
       }
@@ -535,7 +542,7 @@ class SphinxStream implements SttStream {
       let settled = false;
       this.decoders.forEach((d, i) => {
         void d.exit.then((exit) => {
-          if (settled) return;
+          if (settled || this.gaveUp) return;
           if (this.signal.aborted) {
             // Killed by the abort: not a failure.
             settled = true;
