@@ -228,14 +228,23 @@ export async function run() {
   const compiled = compileSkills(defaultSkills());
   // Built as the server builds it (providers/offline.ts: default passes and agreement rule). PICHAT_STT_GARBAGE
   // (unset: the default) sets the garbage loop's cost, to compare settings; so do PICHAT_RECOGNITION_SQUEEZE (each
-  // pass's duration check slack, "0,3,0"; "-" leaves a pass unchecked) and PICHAT_RECOGNITION_EDITS (how many word
-  // edits apart the passes may be). PICHAT_RECOGNITION_CONDITIONS (default all: device,steady,cold) picks the
-  // conditions to run.
+  // pass's duration check slack, "0,3,0"; "-" leaves a pass unchecked), PICHAT_RECOGNITION_EDITS (how many word
+  // edits apart the passes may be) and PICHAT_RECOGNITION_SLOW_MS (from which pace, ms a phone, the slow-speech pass
+  // may confirm). PICHAT_RECOGNITION_CONDITIONS (default all: device,steady,cold) picks the conditions to run.
   const garbage = process.env.PICHAT_STT_GARBAGE ? Number(process.env.PICHAT_STT_GARBAGE) : undefined;
   const slacks = process.env.PICHAT_RECOGNITION_SQUEEZE?.split(',').map((x) => x.trim());
   if (slacks?.some((x) => x !== '-' && !/^\d+$/.test(x))) throw new Error('PICHAT_RECOGNITION_SQUEEZE: whole numbers or "-", comma-separated');
   // Passes the list does not reach keep their default slack.
-  const passes = slacks && DEFAULT_PASSES.map((pass, i) => ({ ...pass, squeezeSlack: slacks[i] === undefined ? pass.squeezeSlack : slacks[i] === '-' ? undefined : Number(slacks[i]) }));
+  const slackOf = (pass, i) => (slacks?.[i] === undefined ? pass.squeezeSlack : slacks[i] === '-' ? undefined : Number(slacks[i]));
+  const slowMs = process.env.PICHAT_RECOGNITION_SLOW_MS ? Number(process.env.PICHAT_RECOGNITION_SLOW_MS) : undefined;
+  const passes =
+    slacks || slowMs !== undefined
+      ? DEFAULT_PASSES.map((pass, i) => ({
+          ...pass,
+          squeezeSlack: slackOf(pass, i),
+          ...(slowMs !== undefined && pass.minMsPerPhone !== undefined ? { minMsPerPhone: slowMs } : {}),
+        }))
+      : undefined;
   const edits = process.env.PICHAT_RECOGNITION_EDITS ? Number(process.env.PICHAT_RECOGNITION_EDITS) : undefined;
   const conditions = (process.env.PICHAT_RECOGNITION_CONDITIONS ?? 'device,steady,cold').split(',').filter((c) => c in CONDITIONS);
   if (conditions.length === 0) throw new Error(`PICHAT_RECOGNITION_CONDITIONS: name some of ${Object.keys(CONDITIONS).join(', ')}`);
