@@ -81,7 +81,7 @@ describe('a push-to-talk turn on the embedded default', () => {
   });
 
   // A sentence that shares words with a command ("set ... seven"). The issue's own example, "play some jazz music",
-  // is still taken for "please turn volume to eight" in about one of seven renditions: the recognition benchmark
+  // is still taken for "please turn volume to eight" in about one of six renditions: the recognition benchmark
   // reports that rate, and the README lists it as a known limit.
   it('rejects speech outside the vocabulary instead of forcing it onto a command', async () => {
     const device = await TestDevice.ready(url, 'e2e-token-0123456789');

@@ -12,19 +12,20 @@ import { dirname } from 'node:path';
  * forgets it. This keeps it per channel instead: each finished turn's mean (from the decoder's own log) moves the
  * channel's estimate, and the next turn's decoders start from it (written into their `-featparams`).
  *
- * The estimate is the plain average of the turns so far, counting the model's value as one turn; from `turns` turns
- * on it becomes a moving average with weight 1/`turns`, so it follows a device that moves to another room, or a
- * room that gets noisier. On the development corpus, with the settings of the time (right skill / false accepts /
- * "play some jazz music" accepted, each voice one device with the noise drawn per turn): 1 turn 82.7 / 11.1 / 14.3 %, 2 turns 86.4 / 6.7 /
- * 21.4 %, 3 turns 90.9 / 4.4 / 25.0 %, 5 turns 90.9 / 6.7 / 26.8 %, 10 turns 90.9 / 6.7 / 30.4 %, 30 turns 90.0 / 6.7
- * / 41.1 %; the default, 5, sits in the flat part, away from the drop below 3. Estimates are kept in `file` (JSON)
+ * The estimate is the plain average of the turns so far, counting the model's value as one turn; from `turns` turns on
+ * it becomes a moving average with weight 1/`turns`, so it follows a device that moves to another room, or a room that
+ * gets noisier. On the development corpus, with the settings of the time (right skill / false accepts / "play some jazz
+ * music" accepted, each voice one device with the noise drawn per turn): 1 turn 82.7 / 11.1 / 14.3 %, 2 turns 86.4 /
+ * 6.7 / 21.4 %, 3 turns 90.9 / 4.4 / 25.0 %, 5 turns 90.9 / 6.7 / 26.8 %, 10 turns 90.9 / 6.7 / 30.4 %, 30 turns 90.0 /
+ * 6.7 / 41.1 %; the default, 5, sits in the flat part, away from the drop below 3. Estimates are kept in `file` (JSON)
  * across restarts; an unreadable file is ignored (estimates start again).
  *
  * Measured when it was added, with that session's other settings (scripts/bench/recognition.bench.mjs; right skill /
- * false accepts / "play some jazz music" accepted; today's figures are in the README), on the development corpus: every turn on a new device 88.2 / 15.6 / 26.8 %, each voice one device with the noise
- * drawn per turn 90.9 / 6.7 / 26.8 %, steady noise per device 90.9 / 11.1 / 23.2 %; on the benchmark's corpus
- * 88.2 / 4.4 / 26.8 %, 88.2 / 4.4 / 28.6 %, 93.6 / 8.9 / 28.6 %. Everything, commands and other speech alike, fits
- * the model better; a background that changes from turn to turn blurs what is learnt.
+ * false accepts / "play some jazz music" accepted; today's figures are in the README), on the development corpus: every
+ * turn on a new device 88.2 / 15.6 / 26.8 %, each voice one device with the noise drawn per turn 90.9 / 6.7 / 26.8 %,
+ * steady noise per device 90.9 / 11.1 / 23.2 %; on the benchmark's corpus 88.2 / 4.4 / 26.8 %, 88.2 / 4.4 / 28.6 %,
+ * 93.6 / 8.9 / 28.6 %. Everything, commands and other speech alike, fits the model better; a background that changes
+ * from turn to turn blurs what is learnt.
  */
 export interface ChannelMeansOptions {
   /** The starting mean of a channel without history: the acoustic model's own `-cmninit`. */

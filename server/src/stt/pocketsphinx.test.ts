@@ -275,28 +275,55 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
   });
 });
 
-/** A stand-in decoder that reads the audio and prints the contents of $PICHAT_FAKE_DECODER_OUT, as `-time yes` does. */
+/**
+ * A stand-in decoder that reads the audio, then prints $PICHAT_FAKE_PASS_OUT.<rate>, the file for its frame rate
+ * (100, 115 or 130), as `-time yes` does. A rate named in $PICHAT_FAKE_PASS_HANG never answers (until killed); one
+ * in $PICHAT_FAKE_PASS_FAIL fails.
+ */
+function writePassDecoder(): string {
+  const fake = join(dir, 'pass-decoder.sh');
+  const lines = [
+    '#!/bin/sh',
+    'rate=100',
+    'case "$*" in *"-frate 130"*) rate=130;; *"-frate 115"*) rate=115;; esac',
+    'cat > /dev/null',
+    '[ "$rate" = "$PICHAT_FAKE_PASS_HANG" ] && exec sleep 60',
+    '[ "$rate" = "$PICHAT_FAKE_PASS_FAIL" ] && { echo "ERROR: fake failure" >&2; exit 3; }',
+    'cat "$PICHAT_FAKE_PASS_OUT.$rate"',
+  ];
+  writeFileSync(fake, lines.join('\n'));
+  chmodSync(fake, 0o755);
+  process.env.PICHAT_FAKE_PASS_OUT = join(dir, 'pass-decoder.out');
+  return fake;
+}
+
+type PassOutputs = Record<100 | 115 | 130, string>;
+
+/** An engine on the stand-in decoder, each pass printing `outputs[its rate]`. */
+function passEngine(fake: string, outputs: PassOutputs, options: Partial<PocketsphinxOptions> = {}, hang = '', fail = ''): PocketsphinxStt {
+  for (const [rate, stdout] of Object.entries(outputs)) writeFileSync(`${process.env.PICHAT_FAKE_PASS_OUT}.${rate}`, stdout);
+  process.env.PICHAT_FAKE_PASS_HANG = hang;
+  process.env.PICHAT_FAKE_PASS_FAIL = fail;
+  return new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'passes'), binary: fake, prespawn: false, finishTimeoutMs: 4000, ...options });
+}
+
+/** One turn of speech on a passEngine, closed afterwards. */
+async function passTurn(fake: string, outputs: PassOutputs, options: Partial<PocketsphinxOptions> = {}, hang = '', fail = '') {
+  const engine = passEngine(fake, outputs, options, hang, fail);
+  try {
+    return await recognise(engine, speech('stop'));
+  } finally {
+    engine.close();
+  }
+}
+
 describe('the duration check (stand-in decoder)', () => {
   let fake: string;
-  let out: string;
-
   beforeAll(() => {
-    fake = join(dir, 'timed-decoder.sh');
-    out = join(dir, 'timed-decoder.out');
-    writeFileSync(fake, ['#!/bin/sh', 'cat > /dev/null', 'cat "$PICHAT_FAKE_DECODER_OUT"'].join('\n'));
-    chmodSync(fake, 0o755);
-    process.env.PICHAT_FAKE_DECODER_OUT = out;
+    fake = writePassDecoder();
   });
-
-  const turn = async (stdout: string, options: Partial<PocketsphinxOptions> = {}) => {
-    writeFileSync(out, stdout);
-    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, ...options });
-    try {
-      return await recognise(engine, speech('stop'));
-    } finally {
-      engine.close();
-    }
-  };
+  /** Every pass prints the same `stdout`. */
+  const turn = (stdout: string, options: Partial<PocketsphinxOptions> = {}) => passTurn(fake, { 100: stdout, 115: stdout, 130: stdout }, options);
 
   it('accepts a command whose words last long enough, and rejects one with a word squeezed through at the minimum', async () => {
     // "stop" is four phones (S T AA P): 12 frames at least. Every default pass prints these times here: the first
@@ -328,37 +355,12 @@ describe('the duration check (stand-in decoder)', () => {
   });
 });
 
-/** A stand-in decoder printing, per frame rate, the contents of $PICHAT_FAKE_PASS_OUT.<rate> (100, 115 or 130). */
 describe('which passes confirm the first (stand-in decoder)', () => {
   let fake: string;
-  let out: string;
-
   beforeAll(() => {
-    fake = join(dir, 'pass-decoder.sh');
-    out = join(dir, 'pass-decoder.out');
-    const script = ['#!/bin/sh', 'rate=100', 'case "$*" in *"-frate 130"*) rate=130;; *"-frate 115"*) rate=115;; esac'];
-    // A rate named in $PICHAT_FAKE_PASS_HANG never answers (until killed); one in $PICHAT_FAKE_PASS_FAIL fails.
-    const hang = '[ "$rate" = "$PICHAT_FAKE_PASS_HANG" ] && exec sleep 60';
-    const fail = '[ "$rate" = "$PICHAT_FAKE_PASS_FAIL" ] && { echo "ERROR: fake failure" >&2; exit 3; }';
-    writeFileSync(fake, [...script, 'cat > /dev/null', hang, fail, 'cat "$PICHAT_FAKE_PASS_OUT.$rate"'].join('\n'));
-    chmodSync(fake, 0o755);
-    process.env.PICHAT_FAKE_PASS_OUT = out;
+    fake = writePassDecoder();
   });
-
-  const engineFor = (outputs: Record<100 | 115 | 130, string>, hang = '', fail = '') => {
-    for (const [rate, stdout] of Object.entries(outputs)) writeFileSync(`${out}.${rate}`, stdout);
-    process.env.PICHAT_FAKE_PASS_HANG = hang;
-    process.env.PICHAT_FAKE_PASS_FAIL = fail;
-    return new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'passes'), binary: fake, prespawn: false, finishTimeoutMs: 4000 });
-  };
-  const turn = async (outputs: Record<100 | 115 | 130, string>, hang = '', fail = '') => {
-    const engine = engineFor(outputs, hang, fail);
-    try {
-      return await recognise(engine, speech('stop'));
-    } finally {
-      engine.close();
-    }
-  };
+  const turn = (outputs: PassOutputs, hang = '', fail = '') => passTurn(fake, outputs, {}, hang, fail);
   // "stop" is four phones: 0.45 s is 46 frames at 100 a second, 115 ms a phone; 0.3 s is 31 frames, 78 ms a phone.
   const slow = 'stop\nstop 0.300 0.750 1.000000\n';
   const brisk = 'stop\nstop 0.300 0.600 1.000000\n';
@@ -408,7 +410,7 @@ describe('which passes confirm the first (stand-in decoder)', () => {
   });
 
   it('an abort while waiting for a pass resolves empty, teaches nothing and stops every decoder', async () => {
-    const engine = engineFor({ 100: slow, 130: garbage, 115: slow }, '115');
+    const engine = passEngine(fake, { 100: slow, 130: garbage, 115: slow }, {}, '115');
     const before = new Set(descendants());
     const controller = new AbortController();
     const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });

@@ -99,8 +99,8 @@ export interface PocketsphinxOptions {
   /** Where the grammar and dictionary are written. Default: a new directory under the OS temp dir. */
   dataDir?: string;
   /**
-   * The parallel decoding passes (default DEFAULT_PASSES). A result is accepted only when no hypothesis holds garbage
-   * and `sameCommand` holds for every pair of hypotheses; otherwise it is rejected.
+   * The parallel decoding passes (default DEFAULT_PASSES). The first pass's hypothesis is accepted when it holds no
+   * garbage or squeezed word and a later pass confirms it (see decide()); otherwise it is rejected.
    */
   passes?: readonly DecodingPass[];
   /**
@@ -257,8 +257,10 @@ export class PocketsphinxStt implements SpeechToText {
     const decoders = this.takeSpare(channel) ?? this.spawnSet(channel);
     const level = this.speechLevel === false ? undefined : new SpeechLevel(this.speechLevel);
     const floor = this.noiseFloorDbfs === false ? undefined : new NoiseFloor(this.noiseFloorDbfs);
-    return new SphinxStream(decoders, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (stdouts) => {
-      const result = this.decide(stdouts);
+    const outputs: (DecoderOutput | undefined)[] = decoders.map(() => undefined);
+    return new SphinxStream(decoders, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (pass, stdout) => {
+      outputs[pass] = parseDecoderOutput(stdout, this.frameRates[pass] ?? 100);
+      const result = this.decide(outputs);
       if (result !== undefined) this.learn(channel, decoders); // once: the first pass, whose log it reads, has ended
       return result;
     }, () => this.replenishLater(channel));
@@ -311,13 +313,12 @@ export class PocketsphinxStt implements SpeechToText {
   }
 
   /**
-   * The turn's result from the passes' stdouts (undefined for a pass still running), or undefined while it still
+   * The turn's result from the passes' outputs (undefined for a pass still running), or undefined while it still
    * depends on a running pass. The first pass's words count when they hold no garbage, no word of theirs was squeezed
    * (if that pass is checked), and a later pass confirms them: one asked about speech this slow (minMsPerPhone), whose
    * words hold no garbage, mean the same command (sameCommand) and were not squeezed either.
    */
-  private decide(stdouts: readonly (string | undefined)[]): SttResult | undefined {
-    const outputs = stdouts.map((out, i) => (out === undefined ? undefined : parseDecoderOutput(out, this.frameRates[i] ?? 100)));
+  private decide(outputs: readonly (DecoderOutput | undefined)[]): SttResult | undefined {
     const first = outputs[0];
     if (!first) return undefined;
     const text = this.heard(first, 0);
@@ -454,8 +455,8 @@ class SphinxStream implements SttStream {
     private readonly threshold: number,
     private readonly shaping: { level: SpeechLevel | undefined; floor: NoiseFloor | undefined },
     private readonly timeoutMs: number,
-    /** The result from the decoders' stdouts so far (undefined: still running); undefined until it is known. */
-    private readonly decide: (stdouts: readonly (string | undefined)[]) => SttResult | undefined,
+    /** Called with each decoder's stdout as it ends (by index): the turn's result, or undefined until it is known. */
+    private readonly decide: (pass: number, stdout: string) => SttResult | undefined,
     /** Called once when the turn is over (finished, failed or aborted), to start the next turn's decoders. */
     private readonly onEnd: () => void,
   ) {
@@ -539,7 +540,6 @@ class SphinxStream implements SttStream {
   /** The result as soon as the finished decoders settle it; rejects with an SttError when one of them failed. */
   private decided(): Promise<SttResult> {
     return new Promise((resolve, reject) => {
-      const stdouts: (string | undefined)[] = this.decoders.map(() => undefined);
       let settled = false;
       this.decoders.forEach((d, i) => {
         void d.exit.then((exit) => {
@@ -552,8 +552,7 @@ class SphinxStream implements SttStream {
           }
           try {
             checkExit(exit, d);
-            stdouts[i] = d.stdout;
-            const result = this.decide(stdouts);
+            const result = this.decide(i, d.stdout);
             if (result === undefined) return;
             settled = true;
             resolve(result);
