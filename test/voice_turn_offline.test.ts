@@ -80,12 +80,11 @@ describe('a push-to-talk turn on the embedded default', () => {
     await device.close();
   });
 
-  // A sentence that shares words with a command ("set ... seven"). The issue's own example, "play some jazz music",
-  // is still taken for "please turn volume to eight" in about one of six renditions: the recognition benchmark
-  // reports that rate, and the README lists it as a known limit.
-  it('rejects speech outside the vocabulary instead of forcing it onto a command', async () => {
+  // The issue's own example, and a sentence that shares words with a command ("set ... seven"). How often rejection
+  // holds over many voices and speeds is the recognition benchmark's job (README).
+  it.each(['play some jazz music', 'set an alarm for seven in the morning'])('rejects %j instead of forcing it onto a command', async (said) => {
     const device = await TestDevice.ready(url, 'e2e-token-0123456789');
-    const r = await turn(device, 'oov', speak('set an alarm for seven in the morning'));
+    const r = await turn(device, 'oov', speak(said));
     expect(r.transcript).toBe('');
     expect(r.done).toMatchObject({ outcome: 'no_speech', handler: 'rejected' });
     expect(device.messages().some((m) => m.type === 'control')).toBe(false);

@@ -9,18 +9,19 @@
 // Each under three conditions (CONDITIONS below), since the recogniser learns each device's microphone from its turns.
 // Imports the compiled server (run `npx tsc -b` first). Standalone: `node scripts/bench/recognition.bench.mjs`.
 // The out-of-vocabulary sentences and the corpus seed are the benchmark's own; every tuned setting of the recogniser
-// (speech level target, noise floor, passes, garbage loop cost and phones, duration check) was chosen on separate
-// development corpora (developmentCorpus and largeDevelopmentCorpus below, PICHAT_RECOGNITION_CORPUS=dev or dev2),
-// not on this one, with one exception the README names (from which pace the third pass may confirm the first).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// (speech level target, noise floor, passes, garbage loop cost and phones, decoy words and their cost, duration check)
+// was chosen on separate development corpora (developmentCorpus and largeDevelopmentCorpus below,
+// PICHAT_RECOGNITION_CORPUS=dev or dev2), not on this one. (The previous default, the agreement passes, had one
+// exception the README names: from which pace the third pass may confirm the first.)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SPEECH_FORMAT } from '../../shared/dist/index.js';
 import { compileSkills, defaultSkills, matchSkill, sameSkill } from '../../server/dist/skills/index.js';
 import { expandTemplate } from '../../server/dist/skills/template.js';
-import { DEFAULT_PASSES, PocketsphinxStt } from '../../server/dist/stt/pocketsphinx.js';
+import { AGREEMENT_PASSES, DEFAULT_PASSES, PocketsphinxStt } from '../../server/dist/stt/pocketsphinx.js';
 
 const VOICES = ['en-us', 'en', 'en-gb-x-rp', 'en-us+f3', 'en+m3', 'en-gb-x-rp+f3', 'en-us+m3', 'en+f3'];
 const SPEEDS = [140, 150, 160, 170, 180, 190, 200];
@@ -212,6 +213,23 @@ const CONDITIONS = {
   cold: () => undefined,
 };
 
+/** For each item: the decoders' own CPU seconds per second of its audio, summed over `stt`'s passes. */
+function decoderCpu(stt, items, dir) {
+  return items.map((item, i) => {
+    const file = join(dir, `cpu-${i}.raw`);
+    writeFileSync(file, item.pcm);
+    let xRT = 0;
+    for (const [binary, ...args] of stt.decoderCommands) {
+      const at = args.indexOf('-infile');
+      const run = spawnSync(binary, [...args.slice(0, at + 1), file, ...args.slice(at + 2)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const total = /TOTAL fsg [\d.]+ CPU ([\d.]+) xRT/.exec(run.stderr ?? '');
+      if (!total) throw new Error(`no CPU total in the decoder's log (exit ${run.status})`);
+      xRT += Number(total[1]);
+    }
+    return xRT;
+  });
+}
+
 async function runTurns(stt, items, order, condition) {
   const channelOf = CONDITIONS[condition];
   const worker = async (k) => {
@@ -226,20 +244,27 @@ async function runTurns(stt, items, order, condition) {
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'pichat-recognition-'));
   const compiled = compileSkills(defaultSkills());
-  // Built as the server builds it (providers/offline.ts: default passes and agreement rule). PICHAT_STT_GARBAGE
-  // (unset: the default) sets the garbage loop's cost, to compare settings; so do PICHAT_RECOGNITION_SQUEEZE (each
-  // pass's duration check slack, "0,3,0"; "-" leaves a pass unchecked), PICHAT_RECOGNITION_EDITS (how many word
-  // edits apart the passes may be) and PICHAT_RECOGNITION_SLOW_MS (from which pace, ms a phone, the slow-speech pass
-  // may confirm). PICHAT_RECOGNITION_CONDITIONS (default all: device,steady,cold) picks the conditions to run.
+  // Built as the server builds it (providers/offline.ts: default passes and grammar). To compare settings:
+  // PICHAT_STT_GARBAGE and PICHAT_STT_DECOYS (unset: the defaults) set the garbage loop's phone and decoy word costs;
+  // PICHAT_RECOGNITION_PASSES=agreement runs the previous three-decoder agreement (AGREEMENT_PASSES) instead of the
+  // default pass; PICHAT_RECOGNITION_SQUEEZE sets each pass's duration check slack ("0,3,0"; "-" leaves a pass
+  // unchecked), PICHAT_RECOGNITION_EDITS how many word edits apart the passes may be, and PICHAT_RECOGNITION_SLOW_MS
+  // from which pace (ms a phone) the slow-speech pass may confirm. PICHAT_RECOGNITION_CONDITIONS (default all:
+  // device,steady,cold) picks the conditions to run.
   const garbage = process.env.PICHAT_STT_GARBAGE ? Number(process.env.PICHAT_STT_GARBAGE) : undefined;
+  const decoys = process.env.PICHAT_STT_DECOYS ? Number(process.env.PICHAT_STT_DECOYS) : undefined;
+  const grammar = { ...(garbage === undefined ? {} : { garbagePhoneProbability: garbage }), ...(decoys === undefined ? {} : { decoyWordProbability: decoys }) };
+  const passKnob = process.env.PICHAT_RECOGNITION_PASSES ?? 'default';
+  if (!['default', 'agreement'].includes(passKnob)) throw new Error('PICHAT_RECOGNITION_PASSES: default or agreement');
+  const basePasses = passKnob === 'agreement' ? AGREEMENT_PASSES : DEFAULT_PASSES;
   const slacks = process.env.PICHAT_RECOGNITION_SQUEEZE?.split(',').map((x) => x.trim());
   if (slacks?.some((x) => x !== '-' && !/^\d+$/.test(x))) throw new Error('PICHAT_RECOGNITION_SQUEEZE: whole numbers or "-", comma-separated');
   // Passes the list does not reach keep their default slack.
   const slackOf = (pass, i) => (slacks?.[i] === undefined ? pass.squeezeSlack : slacks[i] === '-' ? undefined : Number(slacks[i]));
   const slowMs = process.env.PICHAT_RECOGNITION_SLOW_MS ? Number(process.env.PICHAT_RECOGNITION_SLOW_MS) : undefined;
   const passes =
-    slacks || slowMs !== undefined
-      ? DEFAULT_PASSES.map((pass, i) => ({
+    slacks || slowMs !== undefined || basePasses !== DEFAULT_PASSES
+      ? basePasses.map((pass, i) => ({
           ...pass,
           squeezeSlack: slackOf(pass, i),
           ...(slowMs !== undefined && pass.minMsPerPhone !== undefined ? { minMsPerPhone: slowMs } : {}),
@@ -254,7 +279,7 @@ export async function run() {
       engines[c] = new PocketsphinxStt({
         skills: compiled,
         dataDir: join(dir, c),
-        ...(garbage === undefined ? {} : { grammar: { garbagePhoneProbability: garbage } }),
+        grammar,
         ...(passes ? { passes } : {}),
         ...(edits === undefined ? {} : { sameCommand: sameSkill(compiled, edits) }),
         ...(c === 'cold' ? { adaptChannels: false } : {}),
@@ -293,6 +318,13 @@ export async function run() {
       await new Promise((r) => setTimeout(r, PAUSE_BETWEEN_TURNS_MS));
     }
 
+    // What decoding costs: the decoders' own CPU count per second of audio (their log's "TOTAL fsg … CPU … xRT"), summed
+    // over a turn's passes, for the same commands, with these passes and with the previous agreement passes.
+    const cpuItems = items.filter((x) => x.skill).slice(0, PACED);
+    const agreement = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'agreement'), passes: AGREEMENT_PASSES, grammar: { decoyWordProbability: 0 }, prespawn: false });
+    const cpu = { current: decoderCpu(engines[first], cpuItems, dir), agreement: decoderCpu(agreement, cpuItems, dir) };
+    agreement.close();
+
     const inVocab = items.filter((x) => x.skill);
     const oov = items.filter((x) => !x.skill);
     const skillOf = (out) => (out?.text ? matchSkill(compiled, out.text)?.skill.name : undefined);
@@ -322,12 +354,13 @@ export async function run() {
     }
     rows.push(
       { name: 'recognition: decode latency, end of audio to final text (p50)', value: Math.round(median(latencies)), unit: 'ms' },
+      { name: 'recognition: decoder CPU per second of speech, all passes (p50)', value: Math.round(100 * median(cpu.current)) / 100, unit: 's/s' },
+      { name: 'recognition: same, previous three-pass agreement without decoys (p50)', value: Math.round(100 * median(cpu.agreement)) / 100, unit: 's/s' },
       { name: 'recognition: in-vocabulary samples', value: inVocab.length, unit: 'utterances' },
       { name: 'recognition: out-of-vocabulary samples', value: oov.length, unit: 'utterances' },
       { name: 'recognition: noisy samples', value: items.filter((x) => x.noise).length, unit: 'utterances' },
     );
     if (process.env.PICHAT_RECOGNITION_DUMP) {
-      const { writeFileSync } = await import('node:fs');
       const dump = [...items, ...example].map(({ pcm, ...x }) => ({ ...x, skills: Object.fromEntries(conditions.map((c) => [c, skillOf(x.results[c])])) }));
       writeFileSync(process.env.PICHAT_RECOGNITION_DUMP, JSON.stringify(dump, null, 1));
     }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_GARBAGE_PHONE_PROBABILITY } from './stt/grammar.js';
+import { DEFAULT_DECOY_WORD_PROBABILITY, DEFAULT_GARBAGE_PHONE_PROBABILITY } from './stt/grammar.js';
 
 /**
  * Server configuration from the environment (and a dotenv file loaded by main.ts). Every variable is documented
@@ -32,6 +32,11 @@ const schema = z.object({
    * Higher rejects more (also of real commands); 0 turns rejection by garbage off. Default 0.02.
    */
   PICHAT_STT_GARBAGE: z.coerce.number().min(0).max(1).default(DEFAULT_GARBAGE_PHONE_PROBABILITY),
+  /**
+   * Offline recogniser: probability of each decoy word (frequent English words offered beside the commands), 0..1.
+   * Higher rejects more; 0 leaves the decoys out. Default 5e-5.
+   */
+  PICHAT_STT_DECOYS: z.coerce.number().min(0).max(1).default(DEFAULT_DECOY_WORD_PROBABILITY),
 });
 
 export type ServerConfig = z.infer<typeof schema> & { dataDir: string };

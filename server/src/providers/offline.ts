@@ -25,7 +25,7 @@ export function createOfflineProviders(config: ServerConfig, log: Logger): Offli
   const stt = new PocketsphinxStt({
     skills,
     dataDir: join(config.dataDir, 'grammar'),
-    grammar: { garbagePhoneProbability: config.PICHAT_STT_GARBAGE },
+    grammar: { garbagePhoneProbability: config.PICHAT_STT_GARBAGE, decoyWordProbability: config.PICHAT_STT_DECOYS },
   });
   const tts = new EspeakTts({ voice: config.PICHAT_ESPEAK_VOICE, wordsPerMinute: config.PICHAT_ESPEAK_WPM });
   const brain = createLocalBrain({ skills });

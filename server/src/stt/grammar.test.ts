@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { compileSkills, defaultSkills } from '../skills/index.js';
-import { buildGrammar, DEFAULT_GARBAGE_PHONE_PROBABILITY, GrammarError, isGarbageWord, loadDictionary, parseDictionary } from './grammar.js';
+import {
+  buildGrammar,
+  commandWords,
+  DEFAULT_DECOY_WORD_COUNT,
+  DEFAULT_DECOY_WORD_PROBABILITY,
+  DEFAULT_GARBAGE_PHONE_PROBABILITY,
+  GrammarError,   isGarbageWord,
+  loadDictionary,
+  parseDictionary,
+} from './grammar.js';
 import { DEBIAN_MODEL_DIR } from './pocketsphinx.js';
 
 const compiled = compileSkills(defaultSkills());
@@ -51,7 +60,7 @@ const dictWords = new Set(cmudict.keys());
 
 describe('grammar generation', () => {
   it('is a valid FSG whose every word is in the pronouncing dictionary and in grammar.dict', () => {
-    const g = buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0 });
+    const g = buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0, decoyWordProbability: 0 });
     expect(g.garbageFsg).toBeUndefined();
     const fsg = parseFsg(g.fsg);
     const entries = new Set(g.dictionary.trim().split('\n').map((l) => l.split(' ')[0]?.replace(/\(\d+\)$/, '')));
@@ -84,7 +93,7 @@ describe('grammar generation', () => {
     const g = buildGrammar(compiled, cmudict);
     const fsg = parseFsg(g.garbageFsg ?? '');
     expect(accepts(fsg, 'what time is it')).toBe(true);
-    const phoneArcs = fsg.arcs.filter((a) => a.word && isGarbageWord(a.word));
+    const phoneArcs = fsg.arcs.filter((a) => a.word?.startsWith('_ph_'));
     const loopPhones = new Set(phoneArcs.map((a) => a.word));
     expect(loopPhones.size).toBe(36);
     for (const weak of ['_ph_f', '_ph_th', '_ph_hh']) expect(loopPhones.has(weak)).toBe(false);
@@ -97,6 +106,38 @@ describe('grammar generation', () => {
     expect(isGarbageWord("what's")).toBe(false);
     expect(parseFsg(buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0.5 }).garbageFsg ?? '').arcs.some((a) => a.p === 0.5)).toBe(true);
     expect(() => buildGrammar(compiled, cmudict, { garbagePhoneProbability: 2 })).toThrow(GrammarError);
+  });
+
+  it('offers the most frequent English words that are not command words, made of the loop\'s phones, as decoys in the garbage loop', () => {
+    const g = buildGrammar(compiled, cmudict);
+    const fsg = parseFsg(g.garbageFsg ?? '');
+    const decoyArcs = fsg.arcs.filter((a) => a.word?.startsWith('_w_'));
+    const decoys = new Set(decoyArcs.map((a) => a.word?.slice(3)));
+    expect(decoys.size).toBe(DEFAULT_DECOY_WORD_COUNT);
+    expect(new Set(decoyArcs.map((a) => a.p))).toEqual(new Set([DEFAULT_DECOY_WORD_PROBABILITY]));
+    expect(decoys.has('people')).toBe(true); // among the most frequent, and no command word
+    expect(decoys.has('jazz')).toBe(false); // far down the list: decoys are frequent words, not our test sentences
+    for (const weak of ['feel', 'thought', 'health']) expect(decoys.has(weak), weak).toBe(false); // F, TH, HH: not in the loop
+    for (const w of commandWords(compiled)) expect(decoys.has(w), w).toBe(false);
+    expect(isGarbageWord('_w_people')).toBe(true);
+    expect(g.dictionary).toMatch(/^_w_people P IY P AH L$/m);
+    expect(g.phoneCounts.get('_w_people')).toBe(5);
+    expect(accepts(fsg, '_w_people _ph_ey _w_said')).toBe(true); // decoys and phones in any order...
+    expect(accepts(fsg, 'what time _w_people')).toBe(false); // ...never mixed with a command
+    expect(g.fsg).not.toContain('_w_');
+    const few = buildGrammar(compiled, cmudict, { decoyWords: 3, decoyWordProbability: 0.001 });
+    const fewArcs = parseFsg(few.garbageFsg ?? '').arcs.filter((a) => a.word?.startsWith('_w_'));
+    expect(new Set(fewArcs.map((a) => a.word)).size).toBe(3);
+    expect(fewArcs.every((a) => a.p === 0.001)).toBe(true);
+    const none = buildGrammar(compiled, cmudict, { decoyWordProbability: 0 });
+    expect(none.garbageFsg).not.toContain('_w_');
+    expect(none.dictionary).not.toContain('_w_');
+    expect(buildGrammar(compiled, cmudict, { decoyWordProbability: 0, garbagePhoneProbability: 0 }).garbageFsg).toBeUndefined();
+    const decoysOnly = buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0 });
+    expect(decoysOnly.garbageFsg).toContain('_w_people');
+    expect(decoysOnly.garbageFsg).not.toContain('_ph_');
+    expect(() => buildGrammar(compiled, cmudict, { decoyWordProbability: -1 })).toThrow(GrammarError);
+    expect(() => buildGrammar(compiled, cmudict, { decoyWords: 1.5 })).toThrow(GrammarError);
   });
 
   it('fails loudly, naming them, when words are missing from the dictionary', () => {
