@@ -246,17 +246,18 @@ export async function run() {
   const compiled = compileSkills(defaultSkills());
   // Built as the server builds it (providers/offline.ts: default passes and grammar). To compare settings:
   // PICHAT_STT_GARBAGE and PICHAT_STT_DECOYS (unset: the defaults) set the garbage loop's phone and decoy word costs;
-  // PICHAT_RECOGNITION_PASSES=agreement runs the previous three-decoder agreement (AGREEMENT_PASSES) instead of the
-  // default pass; PICHAT_RECOGNITION_SQUEEZE sets each pass's duration check slack ("0,3,0"; "-" leaves a pass
+  // PICHAT_RECOGNITION_PASSES=agreement runs the previous recogniser, three decoders agreeing (AGREEMENT_PASSES) without
+  // decoys unless PICHAT_STT_DECOYS is set; PICHAT_RECOGNITION_SQUEEZE sets each pass's duration check slack ("0,3,0"; "-" leaves a pass
   // unchecked), PICHAT_RECOGNITION_EDITS how many word edits apart the passes may be, and PICHAT_RECOGNITION_SLOW_MS
   // from which pace (ms a phone) the slow-speech pass may confirm. PICHAT_RECOGNITION_CONDITIONS (default all:
   // device,steady,cold) picks the conditions to run.
   const garbage = process.env.PICHAT_STT_GARBAGE ? Number(process.env.PICHAT_STT_GARBAGE) : undefined;
-  const decoys = process.env.PICHAT_STT_DECOYS ? Number(process.env.PICHAT_STT_DECOYS) : undefined;
-  const grammar = { ...(garbage === undefined ? {} : { garbagePhoneProbability: garbage }), ...(decoys === undefined ? {} : { decoyWordProbability: decoys }) };
   const passKnob = process.env.PICHAT_RECOGNITION_PASSES ?? 'default';
   if (!['default', 'agreement'].includes(passKnob)) throw new Error('PICHAT_RECOGNITION_PASSES: default or agreement');
   const basePasses = passKnob === 'agreement' ? AGREEMENT_PASSES : DEFAULT_PASSES;
+  // The agreement passes ran without decoys; PICHAT_STT_DECOYS still overrides.
+  const decoys = process.env.PICHAT_STT_DECOYS ? Number(process.env.PICHAT_STT_DECOYS) : passKnob === 'agreement' ? 0 : undefined;
+  const grammar = { ...(garbage === undefined ? {} : { garbagePhoneProbability: garbage }), ...(decoys === undefined ? {} : { decoyWordProbability: decoys }) };
   const slacks = process.env.PICHAT_RECOGNITION_SQUEEZE?.split(',').map((x) => x.trim());
   if (slacks?.some((x) => x !== '-' && !/^\d+$/.test(x))) throw new Error('PICHAT_RECOGNITION_SQUEEZE: whole numbers or "-", comma-separated');
   // Passes the list does not reach keep their default slack.
@@ -319,7 +320,8 @@ export async function run() {
     }
 
     // What decoding costs: the decoders' own CPU count per second of audio (their log's "TOTAL fsg … CPU … xRT"), summed
-    // over a turn's passes, for the same commands, with these passes and with the previous agreement passes.
+    // over a turn's passes, for the same commands, with these passes and with the previous agreement passes. The clips
+    // go in as rendered (no level normalisation, hiss or learnt mean): a like-for-like comparison of the searches.
     const cpuItems = items.filter((x) => x.skill).slice(0, PACED);
     const agreement = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'agreement'), passes: AGREEMENT_PASSES, grammar: { decoyWordProbability: 0 }, prespawn: false });
     const cpu = { current: decoderCpu(engines[first], cpuItems, dir), agreement: decoderCpu(agreement, cpuItems, dir) };

@@ -29,7 +29,7 @@ const schema = z.object({
   PICHAT_ESPEAK_WPM: z.coerce.number().int().min(80).max(450).default(175),
   /**
    * Offline recogniser: probability of each phone of the garbage loop that rejects speech outside the commands, 0..1.
-   * Higher rejects more (also of real commands); 0 turns rejection by garbage off. Default 0.02.
+   * Higher rejects more (also of real commands); 0 leaves the phones out (the decoy words stay). Default 0.02.
    */
   PICHAT_STT_GARBAGE: z.coerce.number().min(0).max(1).default(DEFAULT_GARBAGE_PHONE_PROBABILITY),
   /**

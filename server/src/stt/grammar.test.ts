@@ -6,7 +6,8 @@ import {
   DEFAULT_DECOY_WORD_COUNT,
   DEFAULT_DECOY_WORD_PROBABILITY,
   DEFAULT_GARBAGE_PHONE_PROBABILITY,
-  GrammarError,   isGarbageWord,
+  GrammarError,
+  isGarbageWord,
   loadDictionary,
   parseDictionary,
 } from './grammar.js';
@@ -122,6 +123,10 @@ describe('grammar generation', () => {
     expect(isGarbageWord('_w_people')).toBe(true);
     expect(g.dictionary).toMatch(/^_w_people P IY P AH L$/m);
     expect(g.phoneCounts.get('_w_people')).toBe(5);
+    // Every decoy the grammar names is pronounced in grammar.dict, words with an apostrophe too.
+    const entries = new Set(g.dictionary.trim().split('\n').map((l) => l.split(' ')[0]?.replace(/\(\d+\)$/, '')));
+    for (const a of decoyArcs) expect(entries.has(a.word ?? ''), a.word).toBe(true);
+    expect(decoys.has("don't")).toBe(true);
     expect(accepts(fsg, '_w_people _ph_ey _w_said')).toBe(true); // decoys and phones in any order...
     expect(accepts(fsg, 'what time _w_people')).toBe(false); // ...never mixed with a command
     expect(g.fsg).not.toContain('_w_');

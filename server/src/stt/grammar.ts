@@ -13,12 +13,13 @@ import { FREQUENT_WORDS } from './decoy-words.js';
  * the FSG format the transition probabilities are honoured.
  *
  * The garbage loop (on by default): besides the commands, the grammar offers a free loop of 36 phones
- * (GARBAGE_PHONES), each phone costing `garbagePhoneProbability`, and of 500 decoy words (see below). Speech outside the commands is explained more
- * cheaply by the loop than by any command, and the hypothesis then holds garbage words (`isGarbageWord`), which the
- * recogniser reports as rejected. A higher probability rejects more: out-of-vocabulary speech, but also poorly spoken
- * commands. The phone cost was measured before the decoys, with the agreement passes (AGREEMENT_PASSES), British
- * pronunciations and duration check (see pocketsphinx.ts) on the two development corpora (other sentences and seeds than the benchmark's; each voice one
- * device with its learnt microphone mean), right skill / false accepts / "play some jazz music" taken for a command:
+ * (GARBAGE_PHONES), each phone costing `garbagePhoneProbability`, and of 500 decoy words (see below). Speech outside
+ * the commands is explained more cheaply by the loop than by any command, and the hypothesis then holds garbage words
+ * (`isGarbageWord`), which the recogniser reports as rejected. A higher probability rejects more: out-of-vocabulary
+ * speech, but also poorly spoken commands. The phone cost was measured before the decoys, with the agreement passes
+ * (AGREEMENT_PASSES), British pronunciations and duration check (see pocketsphinx.ts) on the two development corpora
+ * (other sentences and seeds than the benchmark's; each voice one device with its learnt microphone mean), right
+ * skill / false accepts / "play some jazz music" taken for a command:
  * 0.01 → 92.7 / 8.9 / 34 % and 92.7 / 14.8 %; 0.015 → 92.7 / 4.4 / 29 % and 91.8 / 8.9 %; 0.02 → 92.7 / 4.4 / 13 %
  * and 91.2 / 7.4 %. The default, 0.02, was chosen there.
  *
@@ -77,7 +78,7 @@ export const DEFAULT_DECOY_WORD_PROBABILITY = 5e-5;
 export const DEFAULT_DECOY_WORD_COUNT = 500;
 
 export interface GrammarOptions {
-  /** Probability of each phone of the garbage loop, 0..1; 0 leaves the loop out (default 0.02). */
+  /** Probability of each phone of the garbage loop, 0..1; 0 leaves the phones out (default 0.02). */
   garbagePhoneProbability?: number;
   /** Give every command word its British pronunciation too (see british-pronunciation.ts; default true). */
   britishPronunciations?: boolean;

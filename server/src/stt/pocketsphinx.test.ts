@@ -117,8 +117,9 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
     const before = new Set(descendants());
     const controller = new AbortController();
     const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal });
+    // Per pass: sh, with cat and the decoder under it.
+    await eventually(() => descendants().filter((p) => !before.has(p)).length >= 3 * DEFAULT_PASSES.length);
     const started = descendants().filter((p) => !before.has(p));
-    expect(started.length).toBeGreaterThanOrEqual(DEFAULT_PASSES.length); // sh (then cat + decoder), per pass
     stream.write(speech('set the volume to fifty percent').subarray(0, 16000));
     controller.abort();
     expect(await stream.finish()).toEqual({ text: '' });
@@ -341,7 +342,7 @@ describe('the duration check (stand-in decoder)', () => {
     expect(await turn('stop\nstop 0.300 0.330 1.000000\n', { passes: unchecked })).toEqual({ text: 'stop' });
   });
 
-  it('judges the words the decoder timed; an untimed hypothesis is judged on agreement alone', async () => {
+  it('judges the words the decoder timed; an untimed hypothesis is not checked', async () => {
     expect(await turn('stop\n')).toEqual({ text: 'stop' });
   });
 

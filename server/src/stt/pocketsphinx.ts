@@ -29,7 +29,8 @@ export const DEBIAN_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const COMMON_ARGS = ['-beam', '1e-80', '-wbeam', '1e-60', '-pbeam', '1e-80', '-maxhmmpf', '-1', '-remove_noise', 'no', '-time', 'yes'];
 
 /**
- * How far apart in words the passes' hypotheses may be and still count as one command (with the same skill and slot
+ * With several passes (AGREEMENT_PASSES; the default has one): how far apart in words the passes' hypotheses may be
+ * and still count as one command (with the same skill and slot
  * values): "how do it work" / "how do this work", "what skills do you have" / "what skills do you know". With the
  * duration check taking back part of what a looser agreement lets through, on the development corpora, each voice
  * one device (right skill / false accepts; first corpus, then the large one): the very same words 92.7 / 4.4 % and
@@ -135,7 +136,7 @@ const MIN_ADAPT_FRAMES = 30;
 
 /**
  * How long after a turn's recognition ends the next turn's decoders are started, in ms: not at once, where starting
- * two processes and loading their models would compete with the reply's first words for the CPU.
+ * the processes and loading their models would compete with the reply's first words for the CPU.
  */
 const REPLENISH_DELAY_MS = 300;
 
@@ -202,7 +203,7 @@ export class PocketsphinxStt implements SpeechToText {
     const files = { garbage: join(this.dataDir, 'grammar-garbage.fsg'), commands: join(this.dataDir, 'grammar.fsg') };
     const dictPath = join(this.dataDir, 'grammar.dict');
     writeFileSync(files.commands, grammar.fsg);
-    // With the loop turned off (probability 0), passes asking for it get the commands alone.
+    // With no garbage loop at all (phones and decoys both at probability 0), passes asking for it get the commands alone.
     writeFileSync(files.garbage, grammar.garbageFsg ?? grammar.fsg);
     writeFileSync(dictPath, grammar.dictionary);
     this.binary = options.binary ?? 'pocketsphinx_continuous';
