@@ -9,19 +9,18 @@
 // Each under three conditions (CONDITIONS below), since the recogniser learns each device's microphone from its turns.
 // Imports the compiled server (run `npx tsc -b` first). Standalone: `node scripts/bench/recognition.bench.mjs`.
 // The out-of-vocabulary sentences and the corpus seed are the benchmark's own; every tuned setting of the recogniser
-// (speech level target, noise floor, passes, garbage loop cost and phones, decoy words and their cost, duration check)
+// (speech level target, noise floor, garbage loop cost and phones, decoy words and their cost, duration check)
 // was chosen on separate development corpora (developmentCorpus and largeDevelopmentCorpus below,
-// PICHAT_RECOGNITION_CORPUS=dev or dev2), not on this one. (The previous default, the agreement passes, had one
-// exception the README names: from which pace the third pass may confirm the first.)
+// PICHAT_RECOGNITION_CORPUS=dev or dev2), not on this one.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SPEECH_FORMAT } from '../../shared/dist/index.js';
-import { compileSkills, defaultSkills, matchSkill, sameSkill } from '../../server/dist/skills/index.js';
+import { compileSkills, defaultSkills, matchSkill } from '../../server/dist/skills/index.js';
 import { expandTemplate } from '../../server/dist/skills/template.js';
-import { AGREEMENT_PASSES, DEFAULT_PASSES, PocketsphinxStt } from '../../server/dist/stt/pocketsphinx.js';
+import { PocketsphinxStt } from '../../server/dist/stt/pocketsphinx.js';
 
 const VOICES = ['en-us', 'en', 'en-gb-x-rp', 'en-us+f3', 'en+m3', 'en-gb-x-rp+f3', 'en-us+m3', 'en+f3'];
 const SPEEDS = [140, 150, 160, 170, 180, 190, 200];
@@ -213,20 +212,17 @@ const CONDITIONS = {
   cold: () => undefined,
 };
 
-/** For each item: the decoders' own CPU seconds per second of its audio, summed over `stt`'s passes. */
+/** For each item: the decoder's own CPU seconds per second of its audio (its log's "TOTAL fsg … CPU … xRT"). */
 function decoderCpu(stt, items, dir) {
+  const [binary, ...args] = stt.decoderCommand;
+  const at = args.indexOf('-infile');
   return items.map((item, i) => {
     const file = join(dir, `cpu-${i}.raw`);
     writeFileSync(file, item.pcm);
-    let xRT = 0;
-    for (const [binary, ...args] of stt.decoderCommands) {
-      const at = args.indexOf('-infile');
-      const run = spawnSync(binary, [...args.slice(0, at + 1), file, ...args.slice(at + 2)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      const total = /TOTAL fsg [\d.]+ CPU ([\d.]+) xRT/.exec(run.stderr ?? '');
-      if (!total) throw new Error(`no CPU total in the decoder's log (exit ${run.status})`);
-      xRT += Number(total[1]);
-    }
-    return xRT;
+    const run = spawnSync(binary, [...args.slice(0, at + 1), file, ...args.slice(at + 2)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const total = /TOTAL fsg [\d.]+ CPU ([\d.]+) xRT/.exec(run.stderr ?? '');
+    if (!total) throw new Error(`no CPU total in the decoder's log (exit ${run.status})`);
+    return Number(total[1]);
   });
 }
 
@@ -244,34 +240,16 @@ async function runTurns(stt, items, order, condition) {
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'pichat-recognition-'));
   const compiled = compileSkills(defaultSkills());
-  // Built as the server builds it (providers/offline.ts: default passes and grammar). To compare settings:
-  // PICHAT_STT_GARBAGE and PICHAT_STT_DECOYS (unset: the defaults) set the garbage loop's phone and decoy word costs;
-  // PICHAT_RECOGNITION_PASSES=agreement runs the previous recogniser, three decoders agreeing (AGREEMENT_PASSES) without
-  // decoys unless PICHAT_STT_DECOYS is set; PICHAT_RECOGNITION_SQUEEZE sets each pass's duration check slack ("0,3,0"; "-" leaves a pass
-  // unchecked), PICHAT_RECOGNITION_EDITS how many word edits apart the passes may be, and PICHAT_RECOGNITION_SLOW_MS
-  // from which pace (ms a phone) the slow-speech pass may confirm. PICHAT_RECOGNITION_CONDITIONS (default all:
-  // device,steady,cold) picks the conditions to run.
+  // Built as the server builds it (providers/offline.ts). To compare settings: PICHAT_STT_GARBAGE and PICHAT_STT_DECOYS
+  // (unset: the defaults) set the garbage loop's phone and decoy word costs, PICHAT_RECOGNITION_SQUEEZE the duration
+  // check's slack in frames ("-" turns it off). PICHAT_RECOGNITION_CONDITIONS (default all: device,steady,cold) picks
+  // the conditions to run.
   const garbage = process.env.PICHAT_STT_GARBAGE ? Number(process.env.PICHAT_STT_GARBAGE) : undefined;
-  const passKnob = process.env.PICHAT_RECOGNITION_PASSES ?? 'default';
-  if (!['default', 'agreement'].includes(passKnob)) throw new Error('PICHAT_RECOGNITION_PASSES: default or agreement');
-  const basePasses = passKnob === 'agreement' ? AGREEMENT_PASSES : DEFAULT_PASSES;
-  // The agreement passes ran without decoys; PICHAT_STT_DECOYS still overrides.
-  const decoys = process.env.PICHAT_STT_DECOYS ? Number(process.env.PICHAT_STT_DECOYS) : passKnob === 'agreement' ? 0 : undefined;
+  const decoys = process.env.PICHAT_STT_DECOYS ? Number(process.env.PICHAT_STT_DECOYS) : undefined;
   const grammar = { ...(garbage === undefined ? {} : { garbagePhoneProbability: garbage }), ...(decoys === undefined ? {} : { decoyWordProbability: decoys }) };
-  const slacks = process.env.PICHAT_RECOGNITION_SQUEEZE?.split(',').map((x) => x.trim());
-  if (slacks?.some((x) => x !== '-' && !/^\d+$/.test(x))) throw new Error('PICHAT_RECOGNITION_SQUEEZE: whole numbers or "-", comma-separated');
-  // Passes the list does not reach keep their default slack.
-  const slackOf = (pass, i) => (slacks?.[i] === undefined ? pass.squeezeSlack : slacks[i] === '-' ? undefined : Number(slacks[i]));
-  const slowMs = process.env.PICHAT_RECOGNITION_SLOW_MS ? Number(process.env.PICHAT_RECOGNITION_SLOW_MS) : undefined;
-  const passes =
-    slacks || slowMs !== undefined || basePasses !== DEFAULT_PASSES
-      ? basePasses.map((pass, i) => ({
-          ...pass,
-          squeezeSlack: slackOf(pass, i),
-          ...(slowMs !== undefined && pass.minMsPerPhone !== undefined ? { minMsPerPhone: slowMs } : {}),
-        }))
-      : undefined;
-  const edits = process.env.PICHAT_RECOGNITION_EDITS ? Number(process.env.PICHAT_RECOGNITION_EDITS) : undefined;
+  const squeeze = process.env.PICHAT_RECOGNITION_SQUEEZE?.trim();
+  if (squeeze !== undefined && squeeze !== '-' && !/^\d+$/.test(squeeze)) throw new Error('PICHAT_RECOGNITION_SQUEEZE: a whole number of frames, or "-"');
+  const squeezeSlack = squeeze === undefined ? undefined : squeeze === '-' ? false : Number(squeeze);
   const conditions = (process.env.PICHAT_RECOGNITION_CONDITIONS ?? 'device,steady,cold').split(',').filter((c) => c in CONDITIONS);
   if (conditions.length === 0) throw new Error(`PICHAT_RECOGNITION_CONDITIONS: name some of ${Object.keys(CONDITIONS).join(', ')}`);
   const engines = {};
@@ -281,8 +259,7 @@ export async function run() {
         skills: compiled,
         dataDir: join(dir, c),
         grammar,
-        ...(passes ? { passes } : {}),
-        ...(edits === undefined ? {} : { sameCommand: sameSkill(compiled, edits) }),
+        ...(squeezeSlack === undefined ? {} : { squeezeSlack }),
         ...(c === 'cold' ? { adaptChannels: false } : {}),
       });
     }
@@ -319,13 +296,9 @@ export async function run() {
       await new Promise((r) => setTimeout(r, PAUSE_BETWEEN_TURNS_MS));
     }
 
-    // What decoding costs: the decoders' own CPU count per second of audio (their log's "TOTAL fsg … CPU … xRT"), summed
-    // over a turn's passes, for the same commands, with these passes and with the previous agreement passes. The clips
-    // go in as rendered (no level normalisation, hiss or learnt mean): a like-for-like comparison of the searches.
-    const cpuItems = items.filter((x) => x.skill).slice(0, PACED);
-    const agreement = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'agreement'), passes: AGREEMENT_PASSES, grammar: { decoyWordProbability: 0 }, prespawn: false });
-    const cpu = { current: decoderCpu(engines[first], cpuItems, dir), agreement: decoderCpu(agreement, cpuItems, dir) };
-    agreement.close();
+    // What decoding costs: the decoder's own CPU count per second of audio, for the paced commands. The clips go in as
+    // rendered (no level normalisation, hiss or learnt mean): the search's cost, comparable between settings.
+    const cpu = decoderCpu(engines[first], items.filter((x) => x.skill).slice(0, PACED), dir);
 
     const inVocab = items.filter((x) => x.skill);
     const oov = items.filter((x) => !x.skill);
@@ -356,8 +329,7 @@ export async function run() {
     }
     rows.push(
       { name: 'recognition: decode latency, end of audio to final text (p50)', value: Math.round(median(latencies)), unit: 'ms' },
-      { name: 'recognition: decoder CPU per second of speech, all passes (p50)', value: Math.round(100 * median(cpu.current)) / 100, unit: 's/s' },
-      { name: 'recognition: same, previous three-pass agreement without decoys (p50)', value: Math.round(100 * median(cpu.agreement)) / 100, unit: 's/s' },
+      { name: 'recognition: decoder CPU per second of speech (p50)', value: Math.round(100 * median(cpu)) / 100, unit: 's/s' },
       { name: 'recognition: in-vocabulary samples', value: inVocab.length, unit: 'utterances' },
       { name: 'recognition: out-of-vocabulary samples', value: oov.length, unit: 'utterances' },
       { name: 'recognition: noisy samples', value: items.filter((x) => x.noise).length, unit: 'utterances' },

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
  * against the model's built-in starting value, whatever the microphone, the room and the voice sound like. A
  * long-running pocketsphinx keeps what it learnt from one utterance for the next; a decoder started per turn
  * forgets it. This keeps it per channel instead: each finished turn's mean (from the decoder's own log) moves the
- * channel's estimate, and the next turn's decoders start from it (written into their `-featparams`).
+ * channel's estimate, and the next turn's decoder starts from it (written into its `-featparams`).
  *
  * The estimate is the plain average of the turns so far, counting the model's value as one turn; from `turns` turns on
  * it becomes a moving average with weight 1/`turns`, so it follows a device that moves to another room, or a room that

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msPerPhone, parseDecoderOutput, squeezedWords } from './decoder-output.js';
+import { parseDecoderOutput, squeezedWords } from './decoder-output.js';
 
 // Verbatim stdout of `pocketsphinx_continuous -time yes` (Debian 0.8+5prealpha) for "hey what is the time now please".
 const OUT = [
@@ -46,14 +46,5 @@ describe('decoder output', () => {
     expect(squeezedWords([{ word: 'unknown', frames: 4 }], phones, 1)).toHaveLength(1);
     expect(squeezedWords([{ word: 'unknown', frames: 5 }], phones, 1)).toHaveLength(0);
     expect(squeezedWords([], phones, 1)).toEqual([]);
-  });
-
-  it('measures the pace of the words in milliseconds a phone at the pass\'s frame rate', () => {
-    const phones = new Map([['what(2)', 4], ['time', 3], ['is', 2]]);
-    const words = [{ word: 'what(2)', frames: 40 }, { word: 'is', frames: 20 }, { word: 'time', frames: 30 }];
-    expect(msPerPhone(words, phones, 100)).toBe(100); // 90 frames, 9 phones, 10 ms a frame
-    expect(msPerPhone(words, phones, 130)).toBeCloseTo(76.9, 1);
-    expect(msPerPhone([{ word: 'unknown', frames: 5 }], phones, 100)).toBe(50);
-    expect(msPerPhone([], phones, 100)).toBeNaN();
   });
 });

@@ -49,17 +49,3 @@ export function parseDecoderOutput(stdout: string, frameRate: number): DecoderOu
 export function squeezedWords(words: readonly TimedWord[], phones: ReadonlyMap<string, number>, slack: number): TimedWord[] {
   return words.filter((w) => w.frames <= 3 * (phones.get(w.word) ?? 1) + slack);
 }
-
-/**
- * How slowly the words were spoken: their frames over their phones, as milliseconds per phone at `frameRate`
- * (NaN when no word was timed). `phones` as for squeezedWords.
- */
-export function msPerPhone(words: readonly TimedWord[], phones: ReadonlyMap<string, number>, frameRate: number): number {
-  let frames = 0;
-  let count = 0;
-  for (const w of words) {
-    frames += w.frames;
-    count += phones.get(w.word) ?? 1;
-  }
-  return count === 0 ? Number.NaN : (frames / count) * (1000 / frameRate);
-}

@@ -16,8 +16,8 @@ import { FREQUENT_WORDS } from './decoy-words.js';
  * (GARBAGE_PHONES), each phone costing `garbagePhoneProbability`, and of 500 decoy words (see below). Speech outside
  * the commands is explained more cheaply by the loop than by any command, and the hypothesis then holds garbage words
  * (`isGarbageWord`), which the recogniser reports as rejected. A higher probability rejects more: out-of-vocabulary
- * speech, but also poorly spoken commands. The phone cost was measured before the decoys, with the agreement passes
- * (AGREEMENT_PASSES), British pronunciations and duration check (see pocketsphinx.ts) on the two development corpora
+ * speech, but also poorly spoken commands. The phone cost was measured before the decoys, with three decoders agreeing
+ * (see DEFAULT_SQUEEZE_SLACK in pocketsphinx.ts), British pronunciations and duration check (see pocketsphinx.ts) on the two development corpora
  * (other sentences and seeds than the benchmark's; each voice one device with its learnt microphone mean), right
  * skill / false accepts / "play some jazz music" taken for a command:
  * 0.01 → 92.7 / 8.9 / 34 % and 92.7 / 14.8 %; 0.015 → 92.7 / 4.4 / 29 % and 91.8 / 8.9 %; 0.02 → 92.7 / 4.4 / 13 %
@@ -73,7 +73,7 @@ export const DEFAULT_GARBAGE_PHONE_PROBABILITY = 0.02;
  * 4.4 % at 1e-5, slack 1) and took three times the CPU; 150 or 300 took more false accepts (dev 13.3 % at 1e-5,
  * slack 1). The recognition bench on the development corpora, each voice one device (right / wrong / false accepts):
  * - with F, TH and HH words, slack 0, 5e-5: 94.5 / 1.8 / 8.9 % and 93.3 / 0.9 / 9.6 %;
- * - without them (this default), slack 1 (DEFAULT_PASSES), 5e-5: 96.4 / 2.7 / 11.1 % and 94.8 / 1.2 / 8.9 %, together
+ * - without them (this default), slack 1 (DEFAULT_SQUEEZE_SLACK), 5e-5: 96.4 / 2.7 / 11.1 % and 94.8 / 1.2 / 8.9 %, together
  *   95.2 % right and 9.4 % false accepts; at 1e-4: 96.4 / 2.7 / 8.9 % and 93.9 / 1.2 / 7.4 %, together 94.5 / 7.8 %.
  */
 export const DEFAULT_DECOY_WORD_PROBABILITY = 5e-5;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEECH_FORMAT } from '@pichat/shared';
 import { eventually } from '../../../test/support/eventually.js';
 import { compileSkills, defaultSkills } from '../skills/index.js';
-import { AGREEMENT_PASSES, DEFAULT_PASSES, PocketsphinxStt, SttError, type DecodingPass, type PocketsphinxOptions } from './pocketsphinx.js';
+import { PocketsphinxStt, SttError, type PocketsphinxOptions } from './pocketsphinx.js';
 
 const compiled = compileSkills(defaultSkills());
 let dir: string;
@@ -117,8 +117,8 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
     const before = new Set(descendants());
     const controller = new AbortController();
     const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal });
-    // Per pass: sh, with cat and the decoder under it.
-    await eventually(() => descendants().filter((p) => !before.has(p)).length >= 3 * DEFAULT_PASSES.length);
+    // sh, with cat and the decoder under it.
+    await eventually(() => descendants().filter((p) => !before.has(p)).length >= 3);
     const started = descendants().filter((p) => !before.has(p));
     stream.write(speech('set the volume to fifty percent').subarray(0, 16000));
     controller.abort();
@@ -197,9 +197,6 @@ describe("learning each channel's cepstral mean (real pocketsphinx)", () => {
  * A stand-in decoder (`binary`): writes a cepstral mean to its log at once (a real decoder writes it when the
  * utterance ends), appends its arguments to $PICHAT_FAKE_DECODER_LOG, reads the audio and answers "what time is it".
  */
-/** Decoders started for one turn: one per default pass. */
-const PASSES = DEFAULT_PASSES.length;
-
 describe('learning each channel\'s mean: decoder arguments and spare decoders (stand-in decoder)', () => {
   const MEAN = [50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   let fake: string;
@@ -226,17 +223,17 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
   const invocations = (): string[][] => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').map((l) => l.split(' ')) : []);
   const featParamsOf = (args: string[]): string | undefined => args[args.indexOf('-featparams') + 1];
 
-  it("passes the channel's learnt mean to its next decoders as -cmninit in -featparams; none without a channel", async () => {
+  it("passes the channel's learnt mean to its next decoder as -cmninit in -featparams; none without a channel", async () => {
     rmSync(calls, { force: true });
     const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'fake-1'), binary: fake, prespawn: false });
     expect(await recognise(engine, speech('stop'), undefined, 'device:a')).toEqual({ text: 'what time is it' });
-    // The channel's file is rewritten for each turn: read what the first turn's decoders were given now.
+    // The channel's file is rewritten for each turn: read what the first turn's decoder was given now.
     expect(readFileSync(featParamsOf(invocations()[0]!)!, 'utf8')).toContain(cmninitLine(modelMean())); // nothing learnt yet
     const learnt = modelMean().map((m, i) => (m + (MEAN[i] as number)) / 2); // the model's mean counts as one turn
     (engine.channelMean('device:a') ?? []).forEach((x, i) => expect(x).toBeCloseTo(learnt[i] as number, 9));
     await recognise(engine, speech('stop'), undefined, 'device:a');
     await recognise(engine, speech('stop'));
-    const [, second, third] = invocations().filter((_, i) => i % PASSES === 0); // one line per pass
+    const [, second, third] = invocations(); // one line per turn
     expect(readFileSync(featParamsOf(second!)!, 'utf8')).toContain(cmninitLine(learnt));
     expect(third).not.toContain('-featparams');
     engine.close();
@@ -248,8 +245,8 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     const controller = new AbortController();
     const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });
     stream.write(speech('stop'));
-    // Every decoder has logged its mean (they do before writing their arguments); let their stderr be read.
-    await eventually(() => invocations().length === PASSES);
+    // The decoder has logged its mean (it does before writing its arguments); let its stderr be read.
+    await eventually(() => invocations().length === 1);
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     controller.abort();
     expect(await stream.finish()).toEqual({ text: '' });
@@ -258,58 +255,48 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     engine.close();
   });
 
-  it("starts the next turn's decoders after a turn ends, for its channel, and the next turn on it uses them", async () => {
+  it("starts the next turn's decoder after a turn ends, for its channel, and the next turn on it uses it", async () => {
     rmSync(calls, { force: true });
     const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'fake-3'), binary: fake });
-    await eventually(() => invocations().length === PASSES); // the first spare set, no channel yet
-    await recognise(engine, speech('stop'), undefined, 'device:a'); // another channel: its own decoders
-    expect(invocations()).toHaveLength(2 * PASSES);
-    await eventually(() => invocations().length === 3 * PASSES); // the spare for device:a, with its new mean
-    const spare = invocations().slice(2 * PASSES);
-    expect(readFileSync(featParamsOf(spare[0]!)!, 'utf8')).toContain(cmninitLine(engine.channelMean('device:a')!));
+    await eventually(() => invocations().length === 1); // the first spare, no channel yet
+    await recognise(engine, speech('stop'), undefined, 'device:a'); // another channel: its own decoder
+    expect(invocations()).toHaveLength(2);
+    await eventually(() => invocations().length === 3); // the spare for device:a, with its new mean
+    const spare = invocations()[2];
+    expect(readFileSync(featParamsOf(spare!)!, 'utf8')).toContain(cmninitLine(engine.channelMean('device:a')!));
     await recognise(engine, speech('stop'), undefined, 'device:a');
-    expect(invocations()).toHaveLength(3 * PASSES); // the spare was used: nothing new started for the turn
+    expect(invocations()).toHaveLength(3); // the spare was used: nothing new started for the turn
     engine.close(); // cancels the spare due after this turn
     await new Promise((r) => setTimeout(r, 500));
-    expect(invocations()).toHaveLength(3 * PASSES);
+    expect(invocations()).toHaveLength(3);
   });
 });
 
 /**
- * A stand-in decoder that reads the audio, then prints $PICHAT_FAKE_PASS_OUT.<rate>, the file for its frame rate
- * (100, 115 or 130), as `-time yes` does. A rate named in $PICHAT_FAKE_PASS_HANG never answers (until killed); one
- * in $PICHAT_FAKE_PASS_FAIL fails.
+ * A stand-in decoder that reads the audio, then prints $PICHAT_FAKE_OUT as `-time yes` does; with $PICHAT_FAKE_HANG
+ * set it never answers (until killed), with $PICHAT_FAKE_FAIL set it fails.
  */
-function writePassDecoder(): string {
-  const fake = join(dir, 'pass-decoder.sh');
+function writeOutputDecoder(): string {
+  const fake = join(dir, 'output-decoder.sh');
   const lines = [
     '#!/bin/sh',
-    'rate=100',
-    'case "$*" in *"-frate 130"*) rate=130;; *"-frate 115"*) rate=115;; esac',
     'cat > /dev/null',
-    '[ "$rate" = "$PICHAT_FAKE_PASS_HANG" ] && exec sleep 60',
-    '[ "$rate" = "$PICHAT_FAKE_PASS_FAIL" ] && { echo "ERROR: fake failure" >&2; exit 3; }',
-    'cat "$PICHAT_FAKE_PASS_OUT.$rate"',
+    '[ -n "$PICHAT_FAKE_HANG" ] && exec sleep 60',
+    '[ -n "$PICHAT_FAKE_FAIL" ] && { echo "ERROR: fake failure" >&2; exit 3; }',
+    'cat "$PICHAT_FAKE_OUT"',
   ];
   writeFileSync(fake, lines.join('\n'));
   chmodSync(fake, 0o755);
-  process.env.PICHAT_FAKE_PASS_OUT = join(dir, 'pass-decoder.out');
+  process.env.PICHAT_FAKE_OUT = join(dir, 'output-decoder.out');
   return fake;
 }
 
-type PassOutputs = Record<100 | 115 | 130, string>;
-
-/** An engine on the stand-in decoder, each pass printing `outputs[its rate]`. */
-function passEngine(fake: string, outputs: PassOutputs, options: Partial<PocketsphinxOptions> = {}, hang = '', fail = ''): PocketsphinxStt {
-  for (const [rate, stdout] of Object.entries(outputs)) writeFileSync(`${process.env.PICHAT_FAKE_PASS_OUT}.${rate}`, stdout);
-  process.env.PICHAT_FAKE_PASS_HANG = hang;
-  process.env.PICHAT_FAKE_PASS_FAIL = fail;
-  return new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'passes'), binary: fake, prespawn: false, finishTimeoutMs: 4000, ...options });
-}
-
-/** One turn of speech on a passEngine, closed afterwards. */
-async function passTurn(fake: string, outputs: PassOutputs, options: Partial<PocketsphinxOptions> = {}, hang = '', fail = '') {
-  const engine = passEngine(fake, outputs, options, hang, fail);
+/** One turn of speech on an engine whose stand-in decoder prints `stdout`. */
+async function outputTurn(fake: string, stdout: string, options: Partial<PocketsphinxOptions> = {}, how: { hang?: boolean; fail?: boolean } = {}) {
+  writeFileSync(process.env.PICHAT_FAKE_OUT as string, stdout);
+  process.env.PICHAT_FAKE_HANG = how.hang ? '1' : '';
+  process.env.PICHAT_FAKE_FAIL = how.fail ? '1' : '';
+  const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'output'), binary: fake, prespawn: false, ...options });
   try {
     return await recognise(engine, speech('stop'));
   } finally {
@@ -317,113 +304,43 @@ async function passTurn(fake: string, outputs: PassOutputs, options: Partial<Poc
   }
 }
 
-describe('the duration check (stand-in decoder)', () => {
+describe('deciding from the decoder\'s output (stand-in decoder)', () => {
   let fake: string;
   beforeAll(() => {
-    fake = writePassDecoder();
+    fake = writeOutputDecoder();
   });
-  /** Every pass prints the same `stdout`. */
-  const turn = (stdout: string, options: Partial<PocketsphinxOptions> = {}) => passTurn(fake, { 100: stdout, 115: stdout, 130: stdout }, options);
+  const turn = (stdout: string, options: Partial<PocketsphinxOptions> = {}) => outputTurn(fake, stdout, options);
 
   it('accepts a command whose words last long enough, and rejects one with a word squeezed through at the minimum', async () => {
-    // "stop" is four phones (S T AA P): 12 frames at least. The default pass (100 frames a second, one frame of slack)
-    // counts 41, 13 and 14 frames here.
+    // "stop" is four phones (S T AA P): 12 frames at least; with the default slack of one frame, 13 are squeezed too.
+    // 41, 13 and 14 frames here.
     expect(await turn('stop\n<sil> 0.000 0.290 1.000000\nstop 0.300 0.700 1.000000\n')).toEqual({ text: 'stop' });
     expect(await turn('stop\nstop 0.300 0.420 1.000000\n')).toEqual({ text: '', rejected: true });
     expect(await turn('stop\nstop 0.300 0.430 1.000000\n')).toEqual({ text: 'stop' });
-    expect(await turn('stop\nstop 0.300 0.420 1.000000\n', { durationCheck: false })).toEqual({ text: 'stop' });
-  });
-
-  it("checks each pass at its own frame rate with its own slack, and leaves a pass without one unchecked", async () => {
-    const secondOnly: DecodingPass[] = [{ garbage: true }, { garbage: true, args: ['-frate', '130'], squeezeSlack: 3 }];
-    expect(await turn('stop\nstop 0.300 0.410 1.000000\n', { passes: secondOnly })).toEqual({ text: '', rejected: true }); // 15
-    expect(await turn('stop\nstop 0.300 0.420 1.000000\n', { passes: secondOnly })).toEqual({ text: 'stop' }); // 17
-    const unchecked: DecodingPass[] = [{ garbage: true }, { garbage: true, args: ['-frate', '130'] }];
-    expect(await turn('stop\nstop 0.300 0.330 1.000000\n', { passes: unchecked })).toEqual({ text: 'stop' });
+    expect(await turn('stop\nstop 0.300 0.420 1.000000\n', { squeezeSlack: 0 })).toEqual({ text: 'stop' });
+    expect(await turn('stop\nstop 0.300 0.410 1.000000\n', { squeezeSlack: false })).toEqual({ text: 'stop' });
   });
 
   it('judges the words the decoder timed; an untimed hypothesis is not checked', async () => {
     expect(await turn('stop\n')).toEqual({ text: 'stop' });
   });
 
-  it('refuses a slack that is not a whole number of frames, and a pace that is not a positive number of ms', () => {
-    const build = (passes: DecodingPass[]) => () => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'timed'), binary: fake, prespawn: false, passes });
-    for (const squeezeSlack of [-1, 0.5]) expect(build([{ garbage: true, squeezeSlack }])).toThrow(RangeError);
-    for (const minMsPerPhone of [0, -5, Number.NaN]) expect(build([{ garbage: true }, { garbage: true, minMsPerPhone }])).toThrow(RangeError);
-    expect(build([{ garbage: true, minMsPerPhone: 100 }, { garbage: true }])).toThrow(/after the first/);
-  });
-});
-
-describe('with the agreement passes, which confirm the first (stand-in decoder)', () => {
-  let fake: string;
-  beforeAll(() => {
-    fake = writePassDecoder();
-  });
-  const turn = (outputs: PassOutputs, hang = '', fail = '') => passTurn(fake, outputs, { passes: AGREEMENT_PASSES }, hang, fail);
-  // "stop" is four phones: 0.45 s is 46 frames at 100 a second, 115 ms a phone; 0.3 s is 31 frames, 78 ms a phone.
-  const slow = 'stop\nstop 0.300 0.750 1.000000\n';
-  const brisk = 'stop\nstop 0.300 0.600 1.000000\n';
-  const garbage = '_ph_s _ph_t _ph_aa _ph_p\n';
-
-  it('the second pass confirms the first at any pace', async () => {
-    expect(await turn({ 100: brisk, 130: brisk, 115: garbage })).toEqual({ text: 'stop' });
-    expect(await turn({ 100: slow, 130: slow, 115: garbage })).toEqual({ text: 'stop' });
+  it('rejects garbage, reports nothing heard as an empty result, and gives the words without variants or case', async () => {
+    expect(await turn('_ph_s _w_people\n')).toEqual({ text: '', rejected: true });
+    expect(await turn('')).toEqual({ text: '' });
+    expect(await turn('WHAT(2) time IS it\n')).toEqual({ text: 'what time is it' });
   });
 
-  it('the third pass confirms the first only for slow speech (at least 100 ms a phone)', async () => {
-    expect(await turn({ 100: slow, 130: garbage, 115: slow })).toEqual({ text: 'stop' });
-    expect(await turn({ 100: brisk, 130: garbage, 115: brisk })).toEqual({ text: '', rejected: true });
+  it('refuses a slack that is not a whole number of frames', () => {
+    for (const squeezeSlack of [-1, 0.5]) {
+      expect(() => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'slack'), binary: fake, prespawn: false, squeezeSlack })).toThrow(RangeError);
+    }
   });
 
-  it('a confirming pass must hold no garbage, mean the same command and not squeeze a word', async () => {
-    expect(await turn({ 100: slow, 130: garbage, 115: garbage })).toEqual({ text: '', rejected: true });
-    expect(await turn({ 100: slow, 130: 'what time is it\n', 115: 'what time is it\n' })).toEqual({ text: '', rejected: true });
-    // 0.09 s at 115 frames a second is 11 frames, under the 12 that four phones need at least.
-    expect(await turn({ 100: slow, 130: garbage, 115: 'stop\nstop 0.300 0.390 1.000000\n' })).toEqual({ text: '', rejected: true });
-  });
-
-  it('garbage or a squeezed word in the first pass rejects whatever the others heard', async () => {
-    expect(await turn({ 100: garbage, 130: slow, 115: slow })).toEqual({ text: '', rejected: true });
-    expect(await turn({ 100: 'stop\nstop 0.300 0.410 1.000000\n', 130: slow, 115: slow })).toEqual({ text: '', rejected: true });
-  });
-
-  it('does not wait for a pass the result no longer depends on', async () => {
-    // The 115 pass never answers: brisk speech, or a confirmation from the 130 pass, settles the turn without it (a
-    // wait would end in the 4 s timeout's error instead). Slow speech the 130 pass did not confirm still needs it.
-    expect(await turn({ 100: slow, 130: slow, 115: slow }, '115')).toEqual({ text: 'stop' });
-    expect(await turn({ 100: brisk, 130: garbage, 115: brisk }, '115')).toEqual({ text: '', rejected: true });
-    expect(await turn({ 100: garbage, 130: slow, 115: slow }, '115')).toEqual({ text: '', rejected: true });
-    await expect(turn({ 100: slow, 130: garbage, 115: slow }, '115')).rejects.toThrow(/no result within 4000 ms/);
-  });
-
-  it('stops the passes it no longer waits for', async () => {
+  it('a failing decoder fails the turn with its error; a silent one times out, and is killed', async () => {
+    await expect(outputTurn(fake, 'stop\n', {}, { fail: true })).rejects.toThrow(/pocketsphinx failed \(exit code 3\): ERROR: fake failure/);
     const before = new Set(descendants());
-    expect(await turn({ 100: slow, 130: slow, 115: slow }, '115')).toEqual({ text: 'stop' });
+    await expect(outputTurn(fake, 'stop\n', { finishTimeoutMs: 300 }, { hang: true })).rejects.toThrow(/no result within 300 ms/);
     await eventually(() => descendants().filter((p) => !before.has(p)).length === 0);
-  });
-
-  it('nothing heard by the passes asked about every pace is nothing said, whatever the slow-speech pass heard', async () => {
-    expect(await turn({ 100: '', 130: '', 115: slow })).toEqual({ text: '' });
-    expect(await turn({ 100: '', 130: '', 115: slow }, '115')).toEqual({ text: '' }); // and it is not waited for
-    expect(await turn({ 100: '', 130: slow, 115: '' })).toEqual({ text: '', rejected: true });
-  });
-
-  it('an abort while waiting for a pass resolves empty, teaches nothing and stops every decoder', async () => {
-    const engine = passEngine(fake, { 100: slow, 130: garbage, 115: slow }, { passes: AGREEMENT_PASSES }, '115');
-    const before = new Set(descendants());
-    const controller = new AbortController();
-    const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal, channel: 'device:a' });
-    stream.write(speech('stop'));
-    const result = stream.finish(); // waiting for the 115 pass, which never answers
-    controller.abort();
-    expect(await result).toEqual({ text: '' });
-    expect(engine.channelMean('device:a')).toEqual(modelMean());
-    await eventually(() => descendants().filter((p) => !before.has(p)).length === 0);
-    engine.close();
-  });
-
-  it('a pass that fails before the result is known fails the turn with its error', async () => {
-    // Brisk speech: only the 130 pass may confirm, so the result waits for it (slow speech could be settled by the 115).
-    await expect(turn({ 100: brisk, 130: brisk, 115: brisk }, '', '130')).rejects.toThrow(/pocketsphinx failed \(exit code 3\): ERROR: fake failure/);
   });
 });

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPEECH_FORMAT, describeFormat, sameFormat } from '@pichat/shared';
 import type { SpeechToText, SttResult, SttStartOptions, SttStream } from '../pipeline/providers.js';
-import { sameSkill, type CompiledSkill } from '../skills/skill.js';
+import type { CompiledSkill } from '../skills/skill.js';
 import { ChannelMeans } from './channel-means.js';
 import { DecoderLog } from './decoder-log.js';
-import { msPerPhone, parseDecoderOutput, squeezedWords, type DecoderOutput } from './decoder-output.js';
+import { parseDecoderOutput, squeezedWords, type DecoderOutput } from './decoder-output.js';
 import { SttError } from './errors.js';
 import { NoiseFloor } from './noise-floor.js';
 import { SpeechLevel, type SpeechLevelOptions } from './speech-level.js';
@@ -28,61 +28,24 @@ export const DEBIAN_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
  */
 const COMMON_ARGS = ['-beam', '1e-80', '-wbeam', '1e-60', '-pbeam', '1e-80', '-maxhmmpf', '-1', '-remove_noise', 'no', '-time', 'yes'];
 
-/**
- * With several passes (AGREEMENT_PASSES; the default has one): how far apart in words the passes' hypotheses may be
- * and still count as one command (with the same skill and slot
- * values): "how do it work" / "how do this work", "what skills do you have" / "what skills do you know". With the
- * duration check taking back part of what a looser agreement lets through, on the development corpora, each voice
- * one device (right skill / false accepts; first corpus, then the large one): the very same words 92.7 / 4.4 % and
- * 91.2 / 7.4 %; one edit (this default) 94.5 / 6.7 % and 92.4 / 8.9 %; two edits 95.5 / 8.9 % and 93.6 / 9.6 %,
- * which the recognition bench then measured at 96.4 / 11.1 % and 92.7 / 10.4 %: over the 10 % allowed.
- */
-export const DEFAULT_MAX_WORD_EDITS = 1;
-
 /** Default level of the added hiss (see noise-floor.ts), chosen on the development corpus. */
 export const DEFAULT_NOISE_FLOOR_DBFS = -70;
 
 /**
- * One decoding pass: extra decoder arguments, whether its grammar offers the garbage loop (see grammar.ts), the
- * slack of its duration check (see DEFAULT_PASSES; unset: this pass's word times are not checked), and for a pass
- * after the first, the slowest speech it is asked about: it only confirms the first pass's words when they lasted at
- * least `minMsPerPhone` milliseconds a phone on average (unset: always).
- */
-export interface DecodingPass {
-  args?: readonly string[];
-  garbage?: boolean;
-  squeezeSlack?: number;
-  minMsPerPhone?: number;
-}
-
-/**
- * The default: one pass, the grammar with the garbage loop of phones and decoy words (grammar.ts), its words checked
- * for squeezing with one frame of slack. Whole English words beside the commands explain other speech well enough that
- * one decoding decides; before the decoys it took two or three decoders at different frame rates agreeing
- * (AGREEMENT_PASSES) to keep false accepts down, at the price of the commands lost whenever one of them slipped.
+ * Default slack of the duration check, in frames. Each phone of the model lasts at least three frames (30 ms at 100
+ * frames a second). When the grammar forces speech it does not hold onto a command, some command word is squeezed
+ * through at or near that minimum; words really spoken rarely are, except in very fast speech. Chosen with the decoy
+ * words on the development corpora (see grammar.ts for the figures); replayed decoder output there (decoys at 5e-5, F,
+ * TH and HH words included; right skill / false accepts, first corpus then the large one): no check 94.5 / 11.1 % and
+ * 96.4 / 11.1 %; slack 0, 93.6 / 8.9 % and 95.8 / 7.4 %; slack 1, 93.6 / 4.4 % and 94.8 / 6.7 %. Current figures:
+ * README.
  *
- * Duration check (`squeezeSlack`, in frames): each phone of the model lasts at least three frames (30 ms at 100 frames
- * a second). When the grammar forces speech it does not hold onto a command, some command word is squeezed through at
- * or near that minimum; words really spoken rarely are, except in very fast speech. The slack was chosen with the decoys
- * on the development corpora (see grammar.ts for the figures); replayed decoder output there (decoys at 5e-5, F, TH and
- * HH words included; right skill / false accepts, first corpus then the large one): no check 94.5 / 11.1 % and 96.4 /
- * 11.1 %; slack 0, 93.6 / 8.9 % and 95.8 / 7.4 %; slack 1, 93.6 / 4.4 % and 94.8 / 6.7 %. Current figures: README.
+ * One decoder decides. Before the decoy words, two or three decoders at 100, 130 and 115 frames a second had to agree
+ * on the command to keep other speech out (commit a2b1c18 still has that code, and the recognition bench's
+ * PICHAT_RECOGNITION_PASSES=agreement there runs it); with whole words explaining other speech, one decoder takes less
+ * of it for a command and loses fewer commands than the agreement did (README).
  */
-export const DEFAULT_PASSES: readonly DecodingPass[] = [{ garbage: true, squeezeSlack: 1 }];
-
-/**
- * The previous default, kept to compare against (the recognition bench's PICHAT_RECOGNITION_PASSES=agreement, with the
- * decoy words off): the garbage loop at 100, 130 and 115 frames a second. The first pass's words count only when
- * another confirms them (see decide()): the 130 pass at any pace, the 115 one when the speech was slow (the first
- * pass's words at 100 ms a phone or more). Each pass checks its words at its own frame rate, the 130 one with three
- * frames of slack. With the phone loop alone, two decodings at different frame rates rarely agree on speech that is
- * not a command, but they also disagree on one command in fifteen.
- */
-export const AGREEMENT_PASSES: readonly DecodingPass[] = [
-  { garbage: true, squeezeSlack: 0 },
-  { garbage: true, args: ['-frate', '130'], squeezeSlack: 3 },
-  { garbage: true, args: ['-frate', '115'], squeezeSlack: 0, minMsPerPhone: 100 },
-];
+export const DEFAULT_SQUEEZE_SLACK = 1;
 
 export interface PocketsphinxOptions {
   /** The skills whose sentence templates make the grammar. */
@@ -93,20 +56,9 @@ export interface PocketsphinxOptions {
   modelDir?: string;
   /** Where the grammar and dictionary are written. Default: a new directory under the OS temp dir. */
   dataDir?: string;
-  /**
-   * The decoding passes, run side by side (default DEFAULT_PASSES, one). The first pass's hypothesis is accepted when
-   * it holds no garbage or squeezed word and, if there are other passes, one of them confirms it (see decide());
-   * otherwise it is rejected.
-   */
-  passes?: readonly DecodingPass[];
-  /**
-   * When two hypotheses mean the same command. Default: the same skill and slot values, in words at most
-   * DEFAULT_MAX_WORD_EDITS apart (`sameSkill(skills, 1)`); `(a, b) => a === b` asks for the very same words.
-   */
-  sameCommand?: (a: string, b: string) => boolean;
   /** Grammar options: the garbage loop's phone and decoy word probabilities (see grammar.ts). */
   grammar?: GrammarOptions;
-  /** Keep the next turn's decoders started and their models loaded (default true). */
+  /** Keep the next turn's decoder started and its model loaded (default true). */
   prespawn?: boolean;
   /** Upper bound on the wait for the final hypothesis after `finish()`, in ms (default 5000). */
   finishTimeoutMs?: number;
@@ -120,23 +72,23 @@ export interface PocketsphinxOptions {
   /** Level of the hiss added after normalisation, in dBFS (see noise-floor.ts; default -70); `false` adds none. */
   noiseFloorDbfs?: number | false;
   /**
-   * Learn each channel's cepstral mean across turns and start its decoders from it (see channel-means.ts; default
+   * Learn each channel's cepstral mean across turns and start its decoder from it (see channel-means.ts; default
    * true). Turns started without a `channel` always use the model's own starting mean.
    */
   adaptChannels?: boolean;
   /**
-   * Duration check (default true): the hypothesis is rejected when a pass with a `squeezeSlack` decoded one of its
-   * words in at most that many frames more than the fewest possible (see DEFAULT_PASSES); `false` turns it off.
+   * Duration check: the hypothesis is rejected when the decoder timed one of its words at most this many frames above
+   * the fewest possible (default DEFAULT_SQUEEZE_SLACK); `false` turns the check off.
    */
-  durationCheck?: boolean;
+  squeezeSlack?: number | false;
 }
 
 /** Frames (10 ms at the default rate) a turn must have decoded before its mean counts towards its channel's. */
 const MIN_ADAPT_FRAMES = 30;
 
 /**
- * How long after a turn's recognition ends the next turn's decoders are started, in ms: not at once, where starting
- * the processes and loading their models would compete with the reply's first words for the CPU.
+ * How long after a turn's recognition ends the next turn's decoder is started, in ms: not at once, where starting
+ * the process and loading its model would compete with the reply's first words for the CPU.
  */
 const REPLENISH_DELAY_MS = 300;
 
@@ -149,38 +101,32 @@ interface Decoder {
 }
 
 /**
- * Embedded speech-to-text: pocketsphinx constrained to the skills' grammar, one set of decoder processes per turn,
+ * Embedded speech-to-text: pocketsphinx constrained to the skills' grammar, one decoder process per turn,
  * started at `start()` so decoding runs while the user speaks. Audio must be SPEECH_FORMAT (16 kHz mono s16le).
  *
  * Each channel (`start({ channel })`: a device, the web chat) has its own learnt cepstral mean (channel-means.ts):
- * a finished turn moves it, and the channel's next decoders start from it. The next turn's decoders are started
+ * a finished turn moves it, and the channel's next decoder starts from it. The next turn's decoder is started
  * (models loaded) shortly after each turn ends, for that turn's channel; a turn on another channel starts its own.
  *
  * Guarantees: every child it starts is killed on abort or reaped after `finish()`; `write()` never throws; failures
  * (missing binary, crash, timeout) reject `finish()` with an SttError; an abort resolves `finish()` with ''.
  * Does not guarantee: any recognition accuracy on accents or noise beyond what is measured in the benchmark.
  *
- * Call `close()` when done to kill the pre-spawned decoders.
+ * Call `close()` when done to kill the pre-spawned decoder.
  */
 export class PocketsphinxStt implements SpeechToText {
   readonly name = 'pocketsphinx';
-  /** The directory holding the grammars (`grammar.fsg`, `grammar-garbage.fsg`) and `grammar.dict`. */
+  /** The directory holding the grammar (`grammar.fsg`) and its dictionary (`grammar.dict`). */
   readonly dataDir: string;
   private readonly binary: string;
-  private readonly argSets: string[][];
-  /** Each pass's decoder command line (binary first; the audio comes on stdin), e.g. to measure what a pass costs. */
-  get decoderCommands(): string[][] {
-    return this.argSets.map((args) => [this.binary, ...args]);
+  private readonly args: string[];
+  /** The decoder's command line (binary first; the audio comes on stdin), e.g. to measure what decoding costs. */
+  get decoderCommand(): string[] {
+    return [this.binary, ...this.args];
   }
-  /** Each pass's frame rate (frames per second), to time its words. */
-  private readonly frameRates: number[];
   /** Phones per dictionary entry (`what(2)` → 3), for the duration check. */
   private readonly phoneCounts: ReadonlyMap<string, number>;
-  /** Each pass's duration check slack in frames; undefined where the pass is not checked. */
-  private readonly squeezeSlacks: (number | undefined)[];
-  /** Each pass's `minMsPerPhone` (see DecodingPass). */
-  private readonly minMsPerPhone: (number | undefined)[];
-  private readonly sameCommand: (a: string, b: string) => boolean;
+  private readonly squeezeSlack: number | false;
   private readonly prespawn: boolean;
   private readonly finishTimeoutMs: number;
   private readonly threshold: number;
@@ -188,8 +134,8 @@ export class PocketsphinxStt implements SpeechToText {
   private readonly noiseFloorDbfs: number | false;
   /** The model's `feat.params` and the channels' learnt means; undefined when adaptation is off. */
   private readonly adaptation: { featParams: string; means: ChannelMeans } | undefined;
-  /** The next turn's decoders, started for one channel's mean (`key`). */
-  private spare: { key: string; decoders: Decoder[] } | undefined;
+  /** The next turn's decoder, started for one channel's mean (`key`). */
+  private spare: { key: string; decoder: Decoder } | undefined;
   private replenishTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -200,38 +146,20 @@ export class PocketsphinxStt implements SpeechToText {
     const grammar = buildGrammar(options.skills, dictionary, options.grammar);
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pichat-sphinx-'));
-    const files = { garbage: join(this.dataDir, 'grammar-garbage.fsg'), commands: join(this.dataDir, 'grammar.fsg') };
+    const fsgPath = join(this.dataDir, 'grammar.fsg');
     const dictPath = join(this.dataDir, 'grammar.dict');
-    writeFileSync(files.commands, grammar.fsg);
-    // With no garbage loop at all (phones and decoys both at probability 0), passes asking for it get the commands alone.
-    writeFileSync(files.garbage, grammar.garbageFsg ?? grammar.fsg);
+    // With no garbage loop at all (phones and decoys both at probability 0), the commands alone.
+    writeFileSync(fsgPath, grammar.garbageFsg ?? grammar.fsg);
     writeFileSync(dictPath, grammar.dictionary);
     this.binary = options.binary ?? 'pocketsphinx_continuous';
-    const base = ['-infile', '/dev/stdin', '-dict', dictPath, '-hmm', join(modelDir, 'en-us')];
     // No -logfn: the log goes to stderr, where DecoderLog reads the cepstral mean and keeps the tail for errors.
-    const passes = options.passes ?? DEFAULT_PASSES;
-    this.frameRates = passes.map((pass) => frameRateOf(pass.args ?? []));
+    this.args = ['-infile', '/dev/stdin', '-dict', dictPath, '-hmm', join(modelDir, 'en-us'), '-fsg', fsgPath, ...COMMON_ARGS];
     this.phoneCounts = grammar.phoneCounts;
-    passes.forEach(({ squeezeSlack, minMsPerPhone }, i) => {
-      if (squeezeSlack !== undefined && !(Number.isInteger(squeezeSlack) && squeezeSlack >= 0)) {
-        throw new RangeError(`squeezeSlack must be a whole number of frames >= 0, got ${squeezeSlack}`);
-      }
-      if (minMsPerPhone !== undefined && (i === 0 || !(Number.isFinite(minMsPerPhone) && minMsPerPhone > 0))) {
-        throw new RangeError(`minMsPerPhone must be a number of ms > 0, on a pass after the first; got ${minMsPerPhone}`);
-      }
-    });
-    this.squeezeSlacks = passes.map((pass) => (options.durationCheck === false ? undefined : pass.squeezeSlack));
-    this.minMsPerPhone = passes.map((pass) => pass.minMsPerPhone);
-    this.argSets = passes.map((pass) => [
-      ...base,
-      '-fsg',
-      pass.garbage ? files.garbage : files.commands,
-      ...COMMON_ARGS,
-      ...(pass.args ?? []),
-    ]);
+    this.squeezeSlack = options.squeezeSlack ?? DEFAULT_SQUEEZE_SLACK;
+    if (this.squeezeSlack !== false && !(Number.isInteger(this.squeezeSlack) && this.squeezeSlack >= 0)) {
+      throw new RangeError(`squeezeSlack must be a whole number of frames >= 0, got ${this.squeezeSlack}`);
+    }
     this.adaptation = options.adaptChannels === false ? undefined : loadAdaptation(join(modelDir, 'en-us', 'feat.params'), this.dataDir);
-    if (this.argSets.length === 0) throw new Error('PocketsphinxStt needs at least one pass');
-    this.sameCommand = options.sameCommand ?? sameSkill(options.skills, DEFAULT_MAX_WORD_EDITS);
     this.prespawn = options.prespawn ?? true;
     this.finishTimeoutMs = options.finishTimeoutMs ?? 5000;
     this.threshold = options.leadingSilenceThreshold ?? 64;
@@ -254,42 +182,38 @@ export class PocketsphinxStt implements SpeechToText {
     if (this.closed) return failedStream(new SttError('speech recogniser is closed', false));
     const channel = this.adaptation ? options.channel : undefined;
     clearTimeout(this.replenishTimer);
-    const decoders = this.takeSpare(channel) ?? this.spawnSet(channel);
+    const decoder = this.takeSpare(channel) ?? this.spawn(channel);
     const level = this.speechLevel === false ? undefined : new SpeechLevel(this.speechLevel);
     const floor = this.noiseFloorDbfs === false ? undefined : new NoiseFloor(this.noiseFloorDbfs);
-    const outputs: (DecoderOutput | undefined)[] = decoders.map(() => undefined);
-    return new SphinxStream(decoders, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (pass, stdout) => {
-      outputs[pass] = parseDecoderOutput(stdout, this.frameRates[pass] ?? 100);
-      const result = this.decide(outputs);
-      if (result !== undefined) this.learn(channel, decoders); // once: the first pass, whose log it reads, has ended
-      return result;
+    return new SphinxStream(decoder, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (stdout) => {
+      this.learn(channel, decoder);
+      return this.decide(parseDecoderOutput(stdout, 100));
     }, () => this.replenishLater(channel));
   }
 
-  /** The spare decoders if they were started for this channel's current mean and are alive; otherwise kills them. */
-  private takeSpare(channel: string | undefined): Decoder[] | undefined {
+  /** The spare decoder if it was started for this channel's current mean and is alive; otherwise kills it. */
+  private takeSpare(channel: string | undefined): Decoder | undefined {
     const spare = this.spare;
     this.spare = undefined;
     if (!spare) return undefined;
-    if (spare.key === this.keyFor(channel) && spare.decoders.every((d) => d.child.exitCode === null && d.child.signalCode === null)) {
-      return spare.decoders;
-    }
-    for (const d of spare.decoders) kill(d);
+    const { child } = spare.decoder;
+    if (spare.key === this.keyFor(channel) && child.exitCode === null && child.signalCode === null) return spare.decoder;
+    kill(spare.decoder);
     return undefined;
   }
 
-  /** Kills the pre-spawned decoders; later `start()` calls fail. Running turns are not affected. */
+  /** Kills the pre-spawned decoder; later `start()` calls fail. Running turns are not affected. */
   close(): void {
     this.closed = true;
     clearTimeout(this.replenishTimer);
-    if (this.spare) for (const d of this.spare.decoders) kill(d);
+    if (this.spare) kill(this.spare.decoder);
     this.spare = undefined;
   }
 
-  /** A finished turn's mean (from its first pass) moves its channel's estimate, if it decoded enough speech. */
-  private learn(channel: string | undefined, decoders: Decoder[]): void {
-    const log = decoders[0]?.log;
-    if (channel === undefined || !this.adaptation || !log?.mean || log.frames < MIN_ADAPT_FRAMES) return;
+  /** A finished turn's mean moves its channel's estimate, if it decoded enough speech. */
+  private learn(channel: string | undefined, decoder: Decoder): void {
+    const { log } = decoder;
+    if (channel === undefined || !this.adaptation || !log.mean || log.frames < MIN_ADAPT_FRAMES) return;
     this.adaptation.means.update(channel, log.mean);
   }
 
@@ -300,11 +224,11 @@ export class PocketsphinxStt implements SpeechToText {
     this.replenishTimer.unref();
   }
 
-  /** Starts the next turn's decoders for `channel`, replacing any spare set. */
+  /** Starts the next turn's decoder for `channel`, replacing any spare one. */
   private replenish(channel: string | undefined): void {
     if (this.closed) return;
-    if (this.spare) for (const d of this.spare.decoders) kill(d);
-    this.spare = { key: this.keyFor(channel), decoders: this.spawnSet(channel) };
+    if (this.spare) kill(this.spare.decoder);
+    this.spare = { key: this.keyFor(channel), decoder: this.spawn(channel) };
   }
 
   private keyFor(channel: string | undefined): string {
@@ -312,57 +236,24 @@ export class PocketsphinxStt implements SpeechToText {
     return `${channel}\n${this.adaptation.means.get(channel).join(',')}`;
   }
 
-  /**
-   * The turn's result from the passes' outputs (undefined for a pass still running), or undefined while it still
-   * depends on a running pass. The first pass's words count when they hold no garbage, no word of theirs was squeezed
-   * (if that pass is checked), and a later pass confirms them: one asked about speech this slow (minMsPerPhone), whose
-   * words hold no garbage, mean the same command (sameCommand) and were not squeezed either.
-   */
-  private decide(outputs: readonly (DecoderOutput | undefined)[]): SttResult | undefined {
-    const first = outputs[0];
-    if (!first) return undefined;
-    const text = this.heard(first, 0);
-    if (text === '') {
-      // Rejected, unless no pass asked about every pace heard anything at all (then: nothing was said).
-      const always = outputs.filter((_, i) => this.minMsPerPhone[i] === undefined);
-      if (always.some((o) => o !== undefined && o.text.trim() !== '')) return { text: '', rejected: true };
-      return always.every((o) => o !== undefined) ? { text: '' } : undefined;
-    }
-    const pace = msPerPhone(first.words, this.phoneCounts, this.frameRates[0] ?? 100);
-    let running = false;
-    for (let i = 1; i < outputs.length; i++) {
-      const slowest = this.minMsPerPhone[i];
-      if (slowest !== undefined && !(pace >= slowest)) continue; // not asked about speech this fast
-      const output = outputs[i];
-      if (output === undefined) {
-        running = true;
-        continue;
-      }
-      const heard = this.heard(output, i);
-      if (heard !== '' && this.sameCommand(text, heard)) return { text };
-    }
-    if (outputs.length === 1) return { text };
-    return running ? undefined : { text: '', rejected: true };
-  }
-
-  /** One pass's words as a command hypothesis ("what time is it"); '' if it heard nothing, garbage or a squeezed word. */
-  private heard(output: DecoderOutput, pass: number): string {
+  /** The turn's result from the decoder's output: garbage or a squeezed word rejects it. */
+  private decide(output: DecoderOutput): SttResult {
     const words = output.text.split(/\s+/).filter((w) => w !== '');
-    if (words.length === 0 || words.some(isGarbageWord)) return '';
-    const slack = this.squeezeSlacks[pass];
-    if (slack !== undefined && squeezedWords(output.words, this.phoneCounts, slack).length > 0) return '';
-    return words.join(' ').replace(/\(\d+\)/g, '').toLowerCase();
+    if (words.length === 0) return { text: '' };
+    if (words.some(isGarbageWord)) return { text: '', rejected: true };
+    const slack = this.squeezeSlack;
+    if (slack !== false && squeezedWords(output.words, this.phoneCounts, slack).length > 0) return { text: '', rejected: true };
+    return { text: words.join(' ').replace(/\(\d+\)/g, '').toLowerCase() };
   }
 
-  private spawnSet(channel: string | undefined): Decoder[] {
+  private spawn(channel: string | undefined): Decoder {
     const params = channel === undefined ? undefined : this.writeFeatParams(channel);
-    const extra = params ? ['-featparams', params] : [];
-    return this.argSets.map((args) => startDecoder(this.binary, [...args, ...extra]));
+    return startDecoder(this.binary, params ? [...this.args, '-featparams', params] : this.args);
   }
 
   /**
    * The model's feature parameters with the channel's mean as `-cmninit`, written atomically to the data dir; undefined
-   * (the decoders then start from the model's own mean) when adaptation is off or the file cannot be written.
+   * (the decoder then starts from the model's own mean) when adaptation is off or the file cannot be written.
    */
   private writeFeatParams(channel: string): string | undefined {
     if (!this.adaptation) return undefined;
@@ -378,13 +269,6 @@ export class PocketsphinxStt implements SpeechToText {
       return undefined;
     }
   }
-}
-
-/** The frame rate a pass's arguments set (`-frate`), or the decoder's default, 100. */
-function frameRateOf(args: readonly string[]): number {
-  const i = args.lastIndexOf('-frate');
-  const rate = i >= 0 ? Number(args[i + 1]) : 100;
-  return rate > 0 ? rate : 100;
 }
 
 /** The model's `feat.params` and the channel means starting from its `-cmninit`; undefined (no adaptation) if unreadable. */
@@ -440,24 +324,22 @@ function failedStream(error: SttError): SttStream {
 
 class SphinxStream implements SttStream {
   private started = false;
-  /** Set when the wait for a result timed out: decoders ending later decide (and teach) nothing. */
-  private gaveUp = false;
   private finished: Promise<SttResult> | undefined;
   private ended = false;
   private readonly onAbort = (): void => {
-    for (const d of this.decoders) kill(d);
+    kill(this.decoder);
     this.end();
   };
 
   constructor(
-    private readonly decoders: Decoder[],
+    private readonly decoder: Decoder,
     private readonly signal: AbortSignal,
     private readonly threshold: number,
     private readonly shaping: { level: SpeechLevel | undefined; floor: NoiseFloor | undefined },
     private readonly timeoutMs: number,
-    /** Called with each decoder's stdout as it ends (by index): the turn's result, or undefined until it is known. */
-    private readonly decide: (pass: number, stdout: string) => SttResult | undefined,
-    /** Called once when the turn is over (finished, failed or aborted), to start the next turn's decoders. */
+    /** The result from the decoder's stdout, once it has ended well. */
+    private readonly decide: (stdout: string) => SttResult,
+    /** Called once when the turn is over (finished, failed or aborted), to start the next turn's decoder. */
     private readonly onEnd: () => void,
   ) {
     if (signal.aborted) this.onAbort();
@@ -483,9 +365,7 @@ class SphinxStream implements SttStream {
     const { floor } = this.shaping;
     for (const chunk of chunks) {
       floor?.addTo(chunk);
-      for (const d of this.decoders) {
-        if (d.child.stdin?.writable) d.child.stdin.write(chunk);
-      }
+      if (this.decoder.child.stdin?.writable) this.decoder.child.stdin.write(chunk);
     }
   }
 
@@ -506,16 +386,11 @@ class SphinxStream implements SttStream {
   private async settle(): Promise<SttResult> {
     const { level } = this.shaping;
     if (this.started && level && !this.signal.aborted) this.send(level.flush());
-    for (const d of this.decoders) d.child.stdin?.end();
-    if (this.signal.aborted) {
+    this.decoder.child.stdin?.end();
+    if (this.signal.aborted || !this.started) {
+      // Aborted, or nothing above the silence threshold: nothing to decode.
       this.onAbort();
-      await Promise.all(this.decoders.map((d) => d.exit));
-      return { text: '' };
-    }
-    if (!this.started) {
-      // Nothing above the silence threshold: nothing to decode.
-      this.onAbort();
-      await Promise.all(this.decoders.map((d) => d.exit));
+      await this.decoder.exit;
       return { text: '' };
     }
     let timer: NodeJS.Timeout | undefined;
@@ -523,46 +398,17 @@ class SphinxStream implements SttStream {
       timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
     });
     try {
-      const result = await Promise.race([this.decided(), timeout]);
-      if (result === 'timeout') {
-        this.gaveUp = true;
+      const exit = await Promise.race([this.decoder.exit, timeout]);
+      if (exit === 'timeout') {
         this.onAbort();
         throw new SttError(`pocketsphinx gave no result within ${this.timeoutMs} ms`, true);
       }
-      // Passes the result no longer depends on are stopped rather than waited for.
-      for (const d of this.decoders) kill(d);
-      return this.signal.aborted ? { text: '' } : result;
+      if (this.signal.aborted) return { text: '' }; // killed by the abort: not a failure
+      checkExit(exit, this.decoder);
+      return this.decide(this.decoder.stdout);
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** The result as soon as the finished decoders settle it; rejects with an SttError when one of them failed. */
-  private decided(): Promise<SttResult> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      this.decoders.forEach((d, i) => {
-        void d.exit.then((exit) => {
-          if (settled || this.gaveUp) return;
-          if (this.signal.aborted) {
-            // Killed by the abort: not a failure.
-            settled = true;
-            resolve({ text: '' });
-            return;
-          }
-          try {
-            checkExit(exit, d);
-            const result = this.decide(i, d.stdout);
-            if (result === undefined) return;
-            settled = true;
-            resolve(result);
-          } catch (error) {
-            settled = true;
-            reject(error);
-          }
-        });
-      });
-    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LinearResampler, SPEECH_FORMAT, level, wavHeader } from '@pichat/shared';
-import { compileSkills, defaultSkills, sameSkill } from '../skills/index.js';
+import { compileSkills, defaultSkills } from '../skills/index.js';
 import { PocketsphinxStt } from '../stt/pocketsphinx.js';
 import { EspeakTts, TtsError, WavStreamParser } from './espeak.js';
 
@@ -52,7 +52,7 @@ describe('espeak-ng text-to-speech', () => {
 
   it('says what it was given: its audio transcribes back', async () => {
     const compiled = compileSkills(defaultSkills());
-    const stt = new PocketsphinxStt({ skills: compiled, sameCommand: sameSkill(compiled), prespawn: false });
+    const stt = new PocketsphinxStt({ skills: compiled, prespawn: false });
     try {
       const tts = new EspeakTts({ voice: 'en-us', wordsPerMinute: 150 });
       const stream = tts.synthesize('set the volume to fifty percent', new AbortController().signal);
