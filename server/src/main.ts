@@ -74,8 +74,10 @@ async function serve(config: ServerConfig, webConfig: WebConfig, store: SqliteSt
   // Usage of every provider call is recorded with its turn; the recorder exists once the app is built.
   let usageSink: UsageSink | undefined;
   const onUsage: UsageSink = (usage, signal) => usageSink?.(usage, signal);
-  const makeProviders = async (): Promise<Providers> =>
-    createProviders(settingsEnv(await store.getSettings(), process.env), { offline, logger: log, onUsage });
+  const makeProviders = async (): Promise<Providers> => {
+    const env = settingsEnv(await store.getSettings(), process.env);
+    return createProviders(env, { offline: { ...offline, tts: offline.voiced(env.PICHAT_ESPEAK_VOICE) }, logger: log, onUsage });
+  };
   let providers = await makeProviders();
   // Realtime speech-to-speech mode (settings or PICHAT_VOICE_MODE); without a key it explains why it is off.
   const realtime = createRealtime(process.env, { tts: offline.tts, stt: providers.stt, log, store });

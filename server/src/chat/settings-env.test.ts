@@ -19,7 +19,17 @@ describe('settingsEnv: web settings over the provider environment', () => {
       PICHAT_LANGUAGE: 'pl-pl',
       AZURE_SPEECH_VOICE: 'pl-PL-MarekNeural',
       PICHAT_VOICE_GENDER: 'male',
+      PICHAT_ESPEAK_VOICE: 'pl-pl',
     });
+  });
+  it('picks the offline voice from the language and gender, the rest from the environment', () => {
+    const female = { ...DEFAULT_SETTINGS, voice_settings: { gender: 'female' as const, accent: '' } };
+    expect(settingsEnv(female, {}).PICHAT_ESPEAK_VOICE).toBe('en-us+f3');
+    expect(settingsEnv(female, { PICHAT_ESPEAK_VOICE: 'en-gb-x-rp+m3' }).PICHAT_ESPEAK_VOICE).toBe('en-gb-x-rp+f3');
+    const british = { ...DEFAULT_SETTINGS, voice_settings: { gender: '' as const, accent: 'en-GB' } };
+    expect(settingsEnv(british, { PICHAT_ESPEAK_VOICE: 'en-us+m3' }).PICHAT_ESPEAK_VOICE).toBe('en-gb+m3');
+    expect(settingsEnv({ ...british, voice_settings: { gender: 'male', accent: 'en-GB' } }, {}).PICHAT_ESPEAK_VOICE).toBe('en-gb');
+    expect(settingsEnv(DEFAULT_SETTINGS, { PICHAT_ESPEAK_VOICE: 'en-gb-x-rp' }).PICHAT_ESPEAK_VOICE).toBe('en-gb-x-rp');
   });
   it('uses a locale accent as the language when none is set', () => {
     expect(settingsEnv({ ...DEFAULT_SETTINGS, voice_settings: { gender: '', accent: 'en-GB' } }, {}).PICHAT_LANGUAGE).toBe('en-GB');

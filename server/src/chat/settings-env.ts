@@ -10,6 +10,10 @@ import type { Settings } from '../store/store.js';
  * - `voice_settings.gender` → PICHAT_VOICE_GENDER
  * - `voice_settings.accent`: an Azure voice name (…Neural) → AZURE_SPEECH_VOICE; a locale (en-GB) → the voice's
  *   locale through PICHAT_LANGUAGE when `language` is empty
+ * - the language (or a locale accent) and the gender also pick the offline voice, PICHAT_ESPEAK_VOICE: the language
+ *   lower-cased as espeak-ng names its voices (en-GB → en-gb), `+f3` for female, no variant for male (espeak-ng's
+ *   own voices are male); whatever the settings leave open comes from the environment's voice (default en-us).
+ *   An espeak-ng language that is not installed falls back to en-us when the providers are made (offline.ts).
  */
 export function settingsEnv(settings: Settings, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
@@ -24,5 +28,12 @@ export function settingsEnv(settings: Settings, env: NodeJS.ProcessEnv): NodeJS.
   if (language) out.PICHAT_LANGUAGE = language.replace(/^[A-Za-z]+/, (s) => s.toLowerCase());
   if (/Neural$/.test(accent)) out.AZURE_SPEECH_VOICE = accent;
   if (settings.voice_settings.gender) out.PICHAT_VOICE_GENDER = settings.voice_settings.gender;
+  if (language || settings.voice_settings.gender) {
+    const [base = 'en-us', variant] = (env.PICHAT_ESPEAK_VOICE || 'en-us').split('+');
+    const voice = language ? language.toLowerCase() : base;
+    const gender = settings.voice_settings.gender;
+    const chosen = gender === 'female' ? 'f3' : gender === 'male' ? undefined : variant;
+    out.PICHAT_ESPEAK_VOICE = chosen ? `${voice}+${chosen}` : voice;
+  }
   return out;
 }

@@ -5,6 +5,7 @@ import type { ServerConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { compileSkills, defaultSkills } from '../skills/index.js';
 import { PocketsphinxStt } from '../stt/pocketsphinx.js';
+import type { TextToSpeech } from '../pipeline/providers.js';
 import { EspeakTts } from '../tts/espeak.js';
 import type { OfflineProviders } from './factory.js';
 
@@ -14,7 +15,10 @@ import type { OfflineProviders } from './factory.js';
  * answered. A missing engine is reported once at start with the package to install; the server still runs
  * (turns then fail with a spoken apology where possible) so that the web UI and cloud providers keep working.
  */
-export function createOfflineProviders(config: ServerConfig, log: Logger): OfflineProviders & { close(): void } {
+export function createOfflineProviders(
+  config: ServerConfig,
+  log: Logger,
+): OfflineProviders & { voiced(voice: string | undefined): TextToSpeech; close(): void } {
   for (const [binary, pkg] of [
     ['pocketsphinx_continuous', 'pocketsphinx pocketsphinx-en-us'],
     ['espeak-ng', 'espeak-ng'],
@@ -27,9 +31,38 @@ export function createOfflineProviders(config: ServerConfig, log: Logger): Offli
     dataDir: join(config.dataDir, 'grammar'),
     grammar: { garbagePhoneProbability: config.PICHAT_STT_GARBAGE, decoyWordProbability: config.PICHAT_STT_DECOYS },
   });
-  const tts = new EspeakTts({ voice: config.PICHAT_ESPEAK_VOICE, wordsPerMinute: config.PICHAT_ESPEAK_WPM });
+  const tts = new EspeakTts({ voice: installedVoice(config.PICHAT_ESPEAK_VOICE, log), wordsPerMinute: config.PICHAT_ESPEAK_WPM });
   const brain = createLocalBrain({ skills });
-  return { stt, tts, brain, close: () => stt.close() };
+  const voices = new Map<string, TextToSpeech>([[config.PICHAT_ESPEAK_VOICE, tts]]);
+  /** The offline speech in another espeak-ng voice (the web settings' language and gender; see settings-env.ts). */
+  const voiced = (voice: string | undefined): TextToSpeech => {
+    if (!voice) return tts;
+    let other = voices.get(voice);
+    if (!other) voices.set(voice, (other = new EspeakTts({ voice: installedVoice(voice, log), wordsPerMinute: config.PICHAT_ESPEAK_WPM })));
+    return other;
+  };
+  return { stt, tts, brain, voiced, close: () => stt.close() };
+}
+
+/**
+ * `voice` when espeak-ng has its language (`pl-pl` is spoken by `pl`), else en-us with the same variant: a language
+ * picked in the web settings that espeak-ng does not speak must not silence every reply. Unchecked (as given) when
+ * espeak-ng cannot list its voices.
+ */
+export function installedVoice(voice: string, log: Logger): string {
+  const [base = '', variant] = voice.split('+');
+  let languages: Set<string>;
+  try {
+    const list = execFileSync('espeak-ng', ['--voices'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    languages = new Set(list.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[1]?.toLowerCase()).filter((l): l is string => !!l));
+  } catch {
+    return voice;
+  }
+  const lower = base.toLowerCase();
+  if (languages.has(lower) || languages.has(lower.split('-')[0]!)) return voice;
+  const fallback = variant ? `en-us+${variant}` : 'en-us';
+  log.warn('espeak-ng has no voice for this language; speaking en-us', { voice, fallback });
+  return fallback;
 }
 
 function onPath(binary: string): boolean {
