@@ -34,7 +34,7 @@ const schema = z.object({
   PICHAT_STT_GARBAGE: z.coerce.number().min(0).max(1).default(DEFAULT_GARBAGE_PHONE_PROBABILITY),
   /**
    * Offline recogniser: probability of each decoy word (frequent English words offered beside the commands), 0..1.
-   * Higher rejects more; 0 leaves the decoys out. Default 5e-5.
+   * Higher rejects more; 0 leaves the decoys out. Default 7e-5.
    */
   PICHAT_STT_DECOYS: z.coerce.number().min(0).max(1).default(DEFAULT_DECOY_WORD_PROBABILITY),
 });
