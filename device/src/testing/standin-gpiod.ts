@@ -33,8 +33,11 @@ const line = (edge) => v === 1
   : (t++) + '.000000000\\t' + edge + '\\tgpiochip0 ' + offset + '\\n';
 process.on('SIGTERM', () => process.exit(0));
 let rest = '';
+// Opened for reading and writing: the FIFO then never reaches end-of-file between two of the test's writes. Opened
+// for reading only, each write's close ended the stream, and a line written before it was reopened went to the
+// closing reader and was lost (a test waiting for a 'die' or an edge then timed out, about one run in two under load).
 const read = () => {
-  const s = fs.createReadStream(${JSON.stringify(fifo)}, { encoding: 'utf8' });
+  const s = fs.createReadStream(${JSON.stringify(fifo)}, { encoding: 'utf8', flags: 'r+' });
   s.on('data', (d) => {
     rest += d;
     let nl;

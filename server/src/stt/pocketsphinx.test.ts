@@ -19,8 +19,17 @@ function speech(text: string, voice = 'en-us', wordsPerMinute = 150): Uint8Array
   return execFileSync('sox', ['-R', wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5']);
 }
 
-/** Pids of every live descendant of this process, from /proc. */
-function descendants(): number[] {
+/** A process's command line, arguments joined by spaces ('' once it is gone). */
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Pids of every live descendant of `root` (default: this process), from /proc. */
+function descendants(root = process.pid): number[] {
   const parent = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -36,7 +45,7 @@ function descendants(): number[] {
   const walk = (pid: number): void => {
     for (const [child, ppid] of parent) if (ppid === pid) (out.push(child), walk(child));
   };
-  walk(process.pid);
+  walk(root);
   return out;
 }
 
@@ -114,12 +123,16 @@ describe('pocketsphinx speech-to-text (real pocketsphinx, espeak-ng speech)', ()
 
   it('an abort mid-stream kills the decoders and resolves empty; nothing leaks', async () => {
     const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'grammar2'), prespawn: false });
-    const before = new Set(descendants());
     const controller = new AbortController();
     const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal });
-    // sh, with cat and the decoder under it.
-    await eventually(() => descendants().filter((p) => !before.has(p)).length >= 3);
-    const started = descendants().filter((p) => !before.has(p));
+    // This engine's sh (its command line names this engine's grammar), with cat and the decoder under it; not the
+    // next-turn decoder another engine of this file may be starting meanwhile.
+    const ours = (): number[] => {
+      const sh = descendants().find((p) => commandLine(p).includes(join(dir, 'grammar2')) && commandLine(p).startsWith('sh'));
+      return sh === undefined ? [] : [sh, ...descendants(sh)];
+    };
+    await eventually(() => ours().length >= 3);
+    const started = ours();
     stream.write(speech('set the volume to fifty percent').subarray(0, 16000));
     controller.abort();
     expect(await stream.finish()).toEqual({ text: '' });
