@@ -22,6 +22,12 @@ describe('settingsEnv: web settings over the provider environment', () => {
       PICHAT_ESPEAK_VOICE: 'pl-pl',
     });
   });
+  it("takes an accent named as the earlier backend's clients name it for its locale", () => {
+    const polish = settingsEnv({ ...DEFAULT_SETTINGS, voice_settings: { gender: 'female', accent: 'Polish' } }, {});
+    expect(polish).toMatchObject({ PICHAT_LANGUAGE: 'pl-PL', PICHAT_ESPEAK_VOICE: 'pl-pl+f3', PICHAT_VOICE_GENDER: 'female' });
+    expect(settingsEnv({ ...DEFAULT_SETTINGS, voice_settings: { gender: '', accent: 'british' } }, {}).PICHAT_LANGUAGE).toBe('en-GB');
+    expect(settingsEnv({ ...DEFAULT_SETTINGS, voice_settings: { gender: '', accent: 'klingon' } }, {}).PICHAT_LANGUAGE).toBeUndefined();
+  });
   it('picks the offline voice from the language and gender, the rest from the environment', () => {
     const female = { ...DEFAULT_SETTINGS, voice_settings: { gender: 'female' as const, accent: '' } };
     expect(settingsEnv(female, {}).PICHAT_ESPEAK_VOICE).toBe('en-us+f3');

@@ -16,7 +16,7 @@ export async function settingsView(socket: ChatSocket): Promise<HTMLElement> {
   const prompt = h('textarea', { attrs: { id: 'set-prompt', rows: '4', maxlength: '4000', placeholder: 'built-in prompt' } });
   prompt.value = s.system_prompt;
   const gender = h('select', { attrs: { id: 'set-gender' } }, ...['', 'female', 'male'].map((g) => h('option', { text: g || 'default', attrs: { value: g, selected: s.voice_settings.gender === g } })));
-  const accent = h('input', { attrs: { id: 'set-accent', value: s.voice_settings.accent, maxlength: '40', placeholder: 'e.g. en-GB, pl-PL' } });
+  const accent = h('input', { attrs: { id: 'set-accent', value: s.voice_settings.accent, maxlength: '40', placeholder: 'e.g. en-GB, pl-PL, british' } });
   const language = h('input', { attrs: { id: 'set-language', value: s.language, maxlength: '35', placeholder: 'e.g. en-US' } });
   const mode = h(
     'select',
