@@ -4,15 +4,35 @@ import { ChatClient, login } from './support/chat-client.js';
 import { TestDevice } from './support/device-client.js';
 import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import type { RequestedVoice } from '../server/src/chat/service.js';
+import type { TextToSpeech } from '../server/src/pipeline/providers.js';
 
 describe('/ws/chat: every action of the web chat protocol', () => {
   let server: TestServer;
   let cookie: string;
   let c: ChatClient;
   let other: ChatClient;
+  const voicesAsked: RequestedVoice[] = [];
+  const namedVoice: TextToSpeech = {
+    name: 'named-voice',
+    synthesize: () => ({
+      format: SPEECH_FORMAT,
+      chunks: (async function* () {
+        yield new Uint8Array(640);
+      })(),
+    }),
+  };
 
   beforeAll(async () => {
-    server = await startTestServer({ store: true, web: { chat: { maxBufferedBytes: 64 * 1024 } } });
+    server = await startTestServer({
+      store: true,
+      web: { chat: { maxBufferedBytes: 64 * 1024 } },
+      // A request naming a voice speaks with what this returns (main: the offline voice those settings pick).
+      voiceFor: async (voice) => {
+        voicesAsked.push(voice);
+        return voice.accent === 'klingon' ? undefined : namedVoice;
+      },
+    });
     cookie = await login(server.httpUrl, server.admin!.username, server.admin!.password);
     c = await ChatClient.connect(server.httpUrl, cookie);
     other = await ChatClient.connect(server.httpUrl, cookie);
@@ -92,6 +112,12 @@ describe('/ws/chat: every action of the web chat protocol', () => {
   it('text_to_speech and speech_to_text', async () => {
     const spoken = await c.request('text_to_speech', { text: 'Hello', voice_gender: 'female', voice_accent: 'polish' });
     expect(spoken.action).toBe('audio');
+    expect(spoken.payload.voice).toBe('named-voice');
+    expect(voicesAsked).toEqual([{ gender: 'female', accent: 'polish' }]);
+    // No voice named: the configured speech, without asking; a voice it cannot give: the configured speech too.
+    expect((await c.request('text_to_speech', { text: 'Hello' })).payload.voice).toBe(server.tts.name);
+    expect((await c.request('text_to_speech', { text: 'Hello', voice_accent: 'klingon' })).payload.voice).toBe(server.tts.name);
+    expect(voicesAsked).toHaveLength(2);
     expect(Buffer.from(spoken.payload.audio_data as string, 'base64').subarray(0, 4).toString('latin1')).toBe('RIFF');
     const wav = Buffer.from(encodeWav(SPEECH_FORMAT, new Uint8Array(6400))).toString('base64');
     expect(await c.request('speech_to_text', { audio_data: wav })).toMatchObject({ action: 'transcription', payload: { text: 'what time is it' } });

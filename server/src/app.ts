@@ -7,7 +7,7 @@ import { DEFAULT_CHAT_LIMITS, type ChatLimits } from './chat/connection.js';
 import { ChatEndpoint } from './chat/endpoint.js';
 import { ChatError, HTTP_STATUS, toChatError } from './chat/errors.js';
 import { ConversationRecorder } from './chat/recorder.js';
-import { ChatService } from './chat/service.js';
+import { ChatService, type ChatServiceDeps } from './chat/service.js';
 import { deviceWire } from './chat/wire.js';
 import { DeviceHub } from './device/hub.js';
 import { DEFAULT_LIMITS, type SessionDeps, type SessionEvents, type SessionLimits } from './device/session.js';
@@ -62,6 +62,8 @@ export interface AppDeps {
   realtime?: RealtimeService;
   /** Called after the settings changed in the web UI; main rebuilds providers and calls app.setProviders(). */
   onSettingsChanged?: (settings: Settings) => void | Promise<void>;
+  /** The speech for a `text_to_speech` request that names a voice (see ChatServiceDeps.voiceFor). */
+  voiceFor?: ChatServiceDeps['voiceFor'];
   web?: Partial<Omit<WebOptions, 'auth' | 'chat'>> & { auth?: Partial<AuthOptions>; chat?: Partial<ChatLimits> };
 }
 
@@ -152,7 +154,11 @@ export function build(deps: AppDeps): App {
       realtime?.applySettings(settings);
       await deps.onSettingsChanged?.(settings);
     };
-    service = new ChatService({ store, live, recorder, providers, log, onSettingsChanged, ...(realtime ? { realtime } : {}) });
+    service = new ChatService({
+      store, live, recorder, providers, log, onSettingsChanged,
+      ...(realtime ? { realtime } : {}),
+      ...(deps.voiceFor ? { voiceFor: deps.voiceFor } : {}),
+    });
     const a = auth;
     chat = new ChatEndpoint({ service, live, recorder, providers, limits: web.chat, log, ...(realtime ? { realtime } : {}) }, async (req) => (await a.session(req)) !== undefined);
     loginRoutes(router, { auth });

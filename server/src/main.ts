@@ -100,6 +100,14 @@ async function serve(config: ServerConfig, webConfig: WebConfig, store: SqliteSt
       },
       probe: (ms?: number) => providers.probe(ms),
     },
+    // A text_to_speech request naming a voice: the offline voice those settings pick (a cloud TTS keeps its own).
+    voiceFor: async (voice) => {
+      if (providers.description.tts.provider !== offline.tts.name) return undefined;
+      const settings = await store.getSettings();
+      const gender = voice.gender === 'female' || voice.gender === 'male' ? voice.gender : settings.voice_settings.gender;
+      const accent = voice.accent?.trim() || settings.voice_settings.accent;
+      return offline.voiced(settingsEnv({ ...settings, voice_settings: { gender, accent } }, process.env).PICHAT_ESPEAK_VOICE);
+    },
     // A throw (bad provider settings) keeps the old providers; app logs it.
     onSettingsChanged: async () => {
       const next = await makeProviders();

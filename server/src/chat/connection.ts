@@ -8,7 +8,7 @@ import type { RealtimeService } from '../realtime/service.js';
 import { ChatError, toChatError } from './errors.js';
 import { decodeChatRequest, encodeChat, type ChatRequest } from './protocol.js';
 import type { ConversationRecorder } from './recorder.js';
-import type { ChatService } from './service.js';
+import type { ChatService, RequestedVoice } from './service.js';
 import { BrowserVoiceTurn } from './voice.js';
 
 export interface ChatLimits {
@@ -157,7 +157,7 @@ export class ChatConnection {
       case 'update_settings':
         return this.send('settings_updated', { settings: await service.updateSettings(request.payload, this.id) }, rid);
       case 'text_to_speech':
-        return this.speak(request.payload.text, rid);
+        return this.speak(request.payload.text, rid, undefined, { gender: request.payload.voice_gender, accent: request.payload.voice_accent });
       case 'speech_to_text': {
         const audio = Buffer.from(request.payload.audio_data, 'base64');
         const heard = await service.speechToText(audio, AbortSignal.timeout(30_000));
@@ -190,11 +190,11 @@ export class ChatConnection {
     }
   }
 
-  private async speak(text: string, rid: string | undefined, turnId?: string): Promise<void> {
+  private async speak(text: string, rid: string | undefined, turnId?: string, voice?: RequestedVoice): Promise<void> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 60_000);
     try {
-      const spoken = await this.deps.service.textToSpeech(text, controller.signal);
+      const spoken = await this.deps.service.textToSpeech(text, controller.signal, voice);
       this.send(
         'audio',
         { format: 'wav', sample_rate_hz: spoken.sampleRateHz, voice: spoken.voice, audio_data: Buffer.from(spoken.wav).toString('base64'), ...(turnId ? { turn_id: turnId } : {}) },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SPEECH_FORMAT, decodeWav, encodeWav, sameFormat, type Timings } from '@pichat/shared';
 import type { LiveBus } from '../live/bus.js';
 import type { Logger } from '../log.js';
+import type { TextToSpeech } from '../pipeline/providers.js';
 import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
 import { noticeBrain, type RealtimeRoute, type RealtimeService } from '../realtime/service.js';
 import type { Settings, Store } from '../store/store.js';
@@ -12,6 +13,12 @@ import { WEB_CHANNEL } from './voice.js';
 import { titleFrom, type ConversationRecorder } from './recorder.js';
 import { conversationWire, messageWire, searchHitWire, settingsWire } from './wire.js';
 
+/** A voice a request names: gender (`female`, `male`) and accent (a locale or an accent's name), both optional. */
+export interface RequestedVoice {
+  gender?: string;
+  accent?: string;
+}
+
 export interface ChatServiceDeps {
   store: Store;
   live: LiveBus;
@@ -21,6 +28,12 @@ export interface ChatServiceDeps {
   log: Logger;
   /** Called after settings changed (main rebuilds providers with the new model, prompt, voice, language). */
   onSettingsChanged?: (settings: Settings) => void | Promise<void>;
+  /**
+   * The speech for a `text_to_speech` request that names a voice (seed 002's `voice_gender`, `voice_accent`), or
+   * undefined to speak with the configured one (main: the offline voice those settings pick; cloud voices are not
+   * chosen per request).
+   */
+  voiceFor?: (voice: RequestedVoice) => Promise<TextToSpeech | undefined>;
   /** Longest text reply, ms, before it is cut (default 120 000). */
   replyTimeoutMs?: number;
   /** Text turns running at once over all browsers; more get `busy` (default 16). */
@@ -207,8 +220,9 @@ export class ChatService {
   }
 
   /** Speaks `text` with the configured TTS; returns a WAV file. */
-  async textToSpeech(text: string, signal: AbortSignal): Promise<{ wav: Uint8Array; sampleRateHz: number; voice: string }> {
-    const tts = this.deps.providers().tts;
+  async textToSpeech(text: string, signal: AbortSignal, voice: RequestedVoice = {}): Promise<{ wav: Uint8Array; sampleRateHz: number; voice: string }> {
+    const named = voice.gender || voice.accent ? await this.deps.voiceFor?.(voice) : undefined;
+    const tts = named ?? this.deps.providers().tts;
     const stream = tts.synthesize(text, signal);
     const parts: Uint8Array[] = [];
     let bytes = 0;

@@ -178,7 +178,7 @@ export function apiRoutes(router: Router, deps: ApiDeps, username: (ctx: RouteCo
 
   router.on('POST', '/api/tts', async ({ req, res }) => {
     const body = parse(chatRequestSchemas.text_to_speech, await readJson(req));
-    const spoken = await service.textToSpeech(body.text, AbortSignal.timeout(60_000));
+    const spoken = await service.textToSpeech(body.text, AbortSignal.timeout(60_000), { gender: body.voice_gender, accent: body.voice_accent });
     res.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': spoken.wav.byteLength, 'Cache-Control': 'no-store' });
     res.end(spoken.wav);
   });

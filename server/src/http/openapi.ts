@@ -129,7 +129,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         patch: { summary: 'Rename or set the volume (0..100)', requestBody: body(obj({ name: str, volume: int })), responses: { '200': json(obj({ device: ref('Device') })), '404': json(ref('Error')), ...errors } },
         delete: { summary: 'Revoke: the token stops working and the device is disconnected', responses: { '204': { description: 'Revoked' }, '404': json(ref('Error')), ...errors } },
       },
-      '/api/tts': { post: { summary: 'Speak text with the configured voice', requestBody: body(obj({ text: str }, ['text'])), responses: { '200': { description: 'WAV audio', content: { 'audio/wav': {} } }, ...errors } } },
+      '/api/tts': { post: { summary: 'Speak text; voice_gender (female, male) and voice_accent (a locale or an accent such as polish) choose the offline voice', requestBody: body(obj({ text: str, voice_gender: str, voice_accent: str }, ['text'])), responses: { '200': { description: 'WAV audio', content: { 'audio/wav': {} } }, ...errors } } },
       '/api/stt': {
         post: { summary: 'Recognise a WAV (16 kHz mono 16-bit)', requestBody: { required: true, content: { 'audio/wav': {} } }, responses: { '200': json(obj({ text: str, rejected: { type: 'boolean' } })), ...errors } },
       },

@@ -45,6 +45,7 @@ describe('createOfflineProviders: voiced()', () => {
       expect(offline.voiced('en-us')).toBe(offline.tts);
       const female = offline.voiced('en-us+f3');
       expect(offline.voiced('en-us+f3')).toBe(female);
+      expect(offline.voiced('tlh-kx+f3')).toBe(female); // not installed: en-us, the same voice
       const [usual, other] = await Promise.all([speak(offline.tts, 'It is ten past nine.'), speak(female, 'It is ten past nine.')]);
       expect(usual.byteLength).toBeGreaterThan(10_000);
       expect(other.byteLength).toBeGreaterThan(10_000);

@@ -33,12 +33,21 @@ export function createOfflineProviders(
   });
   const tts = new EspeakTts({ voice: installedVoice(config.PICHAT_ESPEAK_VOICE, log), wordsPerMinute: config.PICHAT_ESPEAK_WPM });
   const brain = createLocalBrain({ skills });
+  // Voices by the name espeak-ng is given (settings pick among the installed languages, so these stay few); the
+  // names asked for, resolved once each (at most 64 remembered, so requests naming voices cannot grow it).
   const voices = new Map<string, TextToSpeech>([[config.PICHAT_ESPEAK_VOICE, tts]]);
+  const resolved = new Map<string, string>();
   /** The offline speech in another espeak-ng voice (the web settings' language and gender; see settings-env.ts). */
   const voiced = (voice: string | undefined): TextToSpeech => {
-    if (!voice) return tts;
-    let other = voices.get(voice);
-    if (!other) voices.set(voice, (other = new EspeakTts({ voice: installedVoice(voice, log), wordsPerMinute: config.PICHAT_ESPEAK_WPM })));
+    if (!voice || voice === config.PICHAT_ESPEAK_VOICE) return tts;
+    let name = resolved.get(voice);
+    if (name === undefined) {
+      name = installedVoice(voice, log);
+      resolved.set(voice, name);
+      if (resolved.size > 64) resolved.delete(resolved.keys().next().value as string);
+    }
+    let other = voices.get(name);
+    if (!other) voices.set(name, (other = new EspeakTts({ voice: name, wordsPerMinute: config.PICHAT_ESPEAK_WPM })));
     return other;
   };
   return { stt, tts, brain, voiced, close: () => stt.close() };
@@ -49,20 +58,28 @@ export function createOfflineProviders(
  * picked in the web settings that espeak-ng does not speak must not silence every reply. Unchecked (as given) when
  * espeak-ng cannot list its voices.
  */
-export function installedVoice(voice: string, log: Logger): string {
+export function installedVoice(voice: string, log: Logger, languages = espeakLanguages()): string {
+  if (!languages) return voice;
   const [base = '', variant] = voice.split('+');
-  let languages: Set<string>;
-  try {
-    const list = execFileSync('espeak-ng', ['--voices'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
-    languages = new Set(list.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[1]?.toLowerCase()).filter((l): l is string => !!l));
-  } catch {
-    return voice;
-  }
   const lower = base.toLowerCase();
   if (languages.has(lower) || languages.has(lower.split('-')[0]!)) return voice;
   const fallback = variant ? `en-us+${variant}` : 'en-us';
   log.warn('espeak-ng has no voice for this language; speaking en-us', { voice, fallback });
   return fallback;
+}
+
+let languageList: Set<string> | undefined;
+
+/** The languages of espeak-ng's voices (`espeak-ng --voices`, read once); undefined when it cannot list them. */
+function espeakLanguages(): Set<string> | undefined {
+  if (languageList) return languageList;
+  try {
+    const list = execFileSync('espeak-ng', ['--voices'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    languageList = new Set(list.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[1]?.toLowerCase()).filter((l): l is string => !!l));
+  } catch {
+    return undefined;
+  }
+  return languageList;
 }
 
 function onPath(binary: string): boolean {
