@@ -211,6 +211,18 @@ describe('/ws/chat: every action of the web chat protocol', () => {
     ]);
   });
 
+  it("a browser that names itself gets its own recogniser channel (its microphone is learnt apart); a bad name is refused", async () => {
+    const started = await c.request('voice_start', { turn_id: 'ptt-own', browser_id: 'b7f3c2a19d4e4b0c' });
+    expect(started).toMatchObject({ action: 'voice_started', payload: { turn_id: 'ptt-own' } });
+    c.raw(Buffer.alloc(640));
+    c.send('voice_end', { turn_id: 'ptt-own' });
+    await c.waitAction('voice', (p) => p.type === 'turn.done' && p.turnId === 'ptt-own');
+    expect(server.stt.streams.at(-1)?.channel).toBe('web:b7f3c2a19d4e4b0c');
+    for (const browser_id of ['short', 'has space in it', 'x'.repeat(65)]) {
+      expect((await c.request('voice_start', { turn_id: 'ptt-bad', browser_id })).payload).toMatchObject({ code: 'invalid_payload' });
+    }
+  });
+
   it('a device turn appears live in every open browser', async () => {
     const d = await TestDevice.ready(server.url, server.token);
     d.send({ type: 'turn.start', turnId: 'live-1', format: SPEECH_FORMAT });

@@ -140,6 +140,8 @@ describe('web UI in chromium', () => {
     const messages = await server.store!.listMessages(conversation.id);
     expect(messages[0]).toMatchObject({ role: 'user', source: 'web', text: 'what time is it' });
     expect(server.stt.streams.at(-1)!.bytes).toBeGreaterThan(3200); // the page sent real microphone PCM
+    // The page named itself (an id kept in its local storage): its microphone is learnt apart from other browsers'.
+    expect(server.stt.streams.at(-1)!.channel).toMatch(/^web:[0-9a-f]{32}$/);
     await shot('push-to-talk');
   });
 

@@ -166,7 +166,7 @@ export class ChatConnection {
       case 'search':
         return this.send('search_results', { query: request.payload.query, results: await service.search(request.payload.query, request.payload.limit) }, rid);
       case 'voice_start':
-        return this.startVoice(request.payload?.turn_id, request.payload?.conversation_id, rid);
+        return this.startVoice(request.payload?.turn_id, request.payload?.conversation_id, rid, request.payload?.browser_id);
       case 'voice_end': {
         const voice = this.findVoice(request.payload.turn_id);
         if (!voice) throw new ChatError('not_found', `turn ${request.payload.turn_id} is not running`);
@@ -205,7 +205,7 @@ export class ChatConnection {
     }
   }
 
-  private startVoice(turnId: string | undefined, conversationId: string | undefined, rid: string | undefined): void {
+  private startVoice(turnId: string | undefined, conversationId: string | undefined, rid: string | undefined, browserId?: string): void {
     const previous = this.voice;
     if (previous && !previous.turn.isFinished) void previous.supersede();
     const id = turnId ?? `ptt-${randomBytes(6).toString('hex')}`;
@@ -216,6 +216,7 @@ export class ChatConnection {
       ...(conversationId ? { conversationId } : {}),
       maxTurnMs: this.deps.limits.maxTurnMs,
       ...(route ? { route } : {}),
+      ...(browserId ? { browserId } : {}),
     });
     if (route?.kind === 'realtime') realtime!.attribute(id, { observer: voice.observer });
     this.voice = voice;

@@ -69,7 +69,14 @@ export const chatRequestSchemas = {
     .strict(),
   speech_to_text: z.object({ audio_data: z.string().min(1).max(MAX_AUDIO_BASE64_CHARS).regex(/^[A-Za-z0-9+/=_-]+$/, 'base64') }).strict(),
   search: z.object({ query: z.string().max(200), limit: z.number().int().min(1).max(200).optional() }).strict(),
-  voice_start: z.object({ conversation_id: id.optional(), turn_id: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional() }).strict().optional(),
+  voice_start: z
+    .object({
+      conversation_id: id.optional(),
+      turn_id: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
+      browser_id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8 to 64 letters, digits, _ or -').optional(),
+    })
+    .strict()
+    .optional(),
   voice_end: z.object({ turn_id: id }).strict(),
   voice_cancel: z.object({ turn_id: id }).strict(),
   playback_done: z.object({ turn_id: id, heard_ms: z.number().finite().nonnegative(), interrupted: z.boolean() }).strict(),

@@ -5,8 +5,17 @@ import { noticeBrain, type RealtimeRoute } from '../realtime/service.js';
 import type { VoiceTurn } from '../realtime/turn.js';
 import type { TurnObserver, TurnRecorder } from './recorder.js';
 
-/** The recogniser's channel for audio from the web chat (browsers' microphones, see SttStartOptions). */
+/**
+ * The recogniser's channel for audio from the web chat (see SttStartOptions): one per browser that names itself
+ * (`voice_start`'s `browser_id`, kept by the page in its local storage), since each has its own microphone; `web` for
+ * the rest (one-shot `speech_to_text`, clients of the earlier protocol).
+ */
 export const WEB_CHANNEL = 'web';
+
+/** The channel of a browser's own microphone. */
+export function browserChannel(browserId: string | undefined): string {
+  return browserId ? `${WEB_CHANNEL}:${browserId}` : WEB_CHANNEL;
+}
 
 /** Formats a browser plays through Web Audio: any rate, mono 16-bit PCM (the page converts to float). */
 export const BROWSER_PLAYBACK: readonly AudioFormat[] = [16000, 22050, 24000, 44100, 48000].map((sampleRateHz) => ({
@@ -39,7 +48,7 @@ export class BrowserVoiceTurn {
     providers: TurnProviders,
     recorder: TurnRecorder,
     transport: VoiceTransport,
-    options: { turnId: string; conversationId?: string; maxTurnMs: number; route?: RealtimeRoute },
+    options: { turnId: string; conversationId?: string; maxTurnMs: number; route?: RealtimeRoute; browserId?: string },
   ) {
     this.observer = recorder.begin({ source: 'web', ...(options.conversationId ? { conversationId: options.conversationId } : {}) }, options.turnId);
     const observer = this.observer;
@@ -53,7 +62,7 @@ export class BrowserVoiceTurn {
     const turnOptions = {
       id: options.turnId,
       format: SPEECH_FORMAT,
-      channel: WEB_CHANNEL,
+      channel: browserChannel(options.browserId),
       playback: BROWSER_PLAYBACK,
       context: { volume: 100 },
       onAction: (action: Parameters<TurnObserver['action']>[0]) => observer.action(action),

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -282,6 +282,18 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     engine.close(); // cancels the spare due after this turn
     await new Promise((r) => setTimeout(r, 500));
     expect(invocations()).toHaveLength(3);
+  });
+
+  it("keeps the settings files of the most recently used channels only, and none an earlier run left", async () => {
+    const dataDir = join(dir, 'fake-4');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'feat-web_gone-0123abcd.params'), '-cmninit 40\n');
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir, binary: fake, prespawn: false, maxChannelFiles: 2 });
+    const files = () => readdirSync(dataDir).filter((f) => f.startsWith('feat-')).sort();
+    expect(files()).toEqual([]);
+    for (const channel of ['web:a', 'web:b', 'web:a', 'web:c']) await recognise(engine, speech('stop'), undefined, channel);
+    expect(files().map((f) => f.replace(/-[0-9a-f]{8}\.params$/, ''))).toEqual(['feat-web_a', 'feat-web_c']);
+    engine.close();
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPEECH_FORMAT, describeFormat, sameFormat } from '@pichat/shared';
@@ -97,6 +97,12 @@ export interface PocketsphinxOptions {
    * the fewest possible (default DEFAULT_SQUEEZE_SLACK); `false` turns the check off.
    */
   squeezeSlack?: number | false;
+  /**
+   * Channels whose decoder settings file (`feat-<channel>.params`, their learnt mean) is kept in the data dir, the most
+   * recently used (default 64, as many as channel-means.ts remembers); older ones are deleted, and so are those left
+   * by an earlier run (every turn writes its channel's file afresh).
+   */
+  maxChannelFiles?: number;
 }
 
 /** Frames (10 ms at the default rate) a turn must have decoded before its mean counts towards its channel's. */
@@ -152,6 +158,9 @@ export class PocketsphinxStt implements SpeechToText {
   private readonly adaptation: { featParams: string; means: ChannelMeans } | undefined;
   /** The next turn's decoder, started for one channel's mean (`key`). */
   private spare: { key: string; decoder: Decoder } | undefined;
+  /** Decoder settings files written, by channel, least recently used first. */
+  private readonly channelFiles = new Map<string, string>();
+  private readonly maxChannelFiles: number;
   private replenishTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -176,6 +185,8 @@ export class PocketsphinxStt implements SpeechToText {
       throw new RangeError(`squeezeSlack must be a whole number of frames >= 0, got ${this.squeezeSlack}`);
     }
     this.adaptation = options.adaptChannels === false ? undefined : loadAdaptation(join(modelDir, 'en-us', 'feat.params'), this.dataDir);
+    this.maxChannelFiles = Math.max(1, options.maxChannelFiles ?? 64);
+    removeChannelFiles(this.dataDir);
     this.prespawn = options.prespawn ?? true;
     this.finishTimeoutMs = options.finishTimeoutMs ?? 5000;
     this.threshold = options.leadingSilenceThreshold ?? 64;
@@ -280,11 +291,29 @@ export class PocketsphinxStt implements SpeechToText {
     try {
       writeFileSync(`${path}.tmp`, featParams.replace(/^-cmninit\s+\S+/m, `-cmninit ${mean}`));
       renameSync(`${path}.tmp`, path);
+      this.channelFiles.delete(channel);
+      this.channelFiles.set(channel, path);
+      for (const [old, file] of this.channelFiles) {
+        if (this.channelFiles.size <= this.maxChannelFiles) break;
+        this.channelFiles.delete(old);
+        rmSync(file, { force: true });
+      }
       return path;
     } catch {
       return undefined;
     }
   }
+}
+
+/** Deletes the decoder settings files of channels (`feat-*.params`) an earlier run left in `dataDir`. */
+function removeChannelFiles(dataDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dataDir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (/^feat-.*\.params(\.tmp)?$/.test(name)) rmSync(join(dataDir, name), { force: true });
 }
 
 /** The model's `feat.params` and the channel means starting from its `-cmninit`; undefined (no adaptation) if unreadable. */

@@ -1,5 +1,6 @@
 import type { Conversation, Message } from '../api.js';
 import { PcmPlayer, type PcmFormat } from '../audio/player.js';
+import { browserId } from '../audio/browser-id.js';
 import { Microphone } from '../audio/mic.js';
 import { clear, dialog, h, shortTime } from '../dom.js';
 import type { ChatSocket } from '../socket.js';
@@ -219,7 +220,11 @@ export class ConversationView {
       await this.mic.start((pcm) => {
         if (this.voiceTurn === turnId && this.talking) this.socket.sendBinary(pcm);
       });
-      const started = await this.socket.request('voice_start', { turn_id: turnId, ...(this.conversation ? { conversation_id: this.conversation.id } : {}) });
+      const started = await this.socket.request('voice_start', {
+        turn_id: turnId,
+        browser_id: browserId(),
+        ...(this.conversation ? { conversation_id: this.conversation.id } : {}),
+      });
       this.voiceTurn = String(started.payload.turn_id);
       this.pendingSwitch = this.voiceTurn;
       if (!this.talking) this.release(true);
