@@ -10,9 +10,8 @@
 // Imports the compiled server (run `npx tsc -b` first). Standalone: `node scripts/bench/recognition.bench.mjs`.
 // The out-of-vocabulary sentences and the corpus seed are the benchmark's own; every tuned setting of the recogniser
 // (speech level target, noise floor, garbage loop cost and phones, decoy words and their cost, duration check, the
-// decoder's Gaussian count and phone penalty)
-// was chosen on separate development corpora (developmentCorpus and largeDevelopmentCorpus below,
-// PICHAT_RECOGNITION_CORPUS=dev or dev2), not on this one.
+// decoder's Gaussian count and phone penalty) was chosen on separate development corpora (developmentCorpus and
+// largeDevelopmentCorpus below, PICHAT_RECOGNITION_CORPUS=dev or dev2), not on this one.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

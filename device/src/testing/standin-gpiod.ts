@@ -33,23 +33,18 @@ const line = (edge) => v === 1
   : (t++) + '.000000000\\t' + edge + '\\tgpiochip0 ' + offset + '\\n';
 process.on('SIGTERM', () => process.exit(0));
 let rest = '';
-// Opened for reading and writing: the FIFO then never reaches end-of-file between two of the test's writes. Opened
-// for reading only, each write's close ended the stream, and a line written before it was reopened went to the
-// closing reader and was lost (a test waiting for a 'die' or an edge then timed out, about one run in two under load).
-const read = () => {
-  const s = fs.createReadStream(${JSON.stringify(fifo)}, { encoding: 'utf8', flags: 'r+' });
-  s.on('data', (d) => {
-    rest += d;
-    let nl;
-    while ((nl = rest.indexOf('\\n')) >= 0) {
-      const cmd = rest.slice(0, nl).trim(); rest = rest.slice(nl + 1);
-      if (cmd === 'die') process.exit(1);
-      if (cmd === 'falling' || cmd === 'rising') process.stdout.write(line(cmd));
-    }
-  });
-  s.on('end', read);
-};
-read();
+// Opened for reading and writing, so the stream never ends: opened for reading only, each of the test's writes ended
+// it on close, and a line written before it was reopened went to the closing reader and was lost (a test waiting for
+// a 'die' or an edge then timed out, about one run in two under load).
+fs.createReadStream(${JSON.stringify(fifo)}, { encoding: 'utf8', flags: 'r+' }).on('data', (d) => {
+  rest += d;
+  let nl;
+  while ((nl = rest.indexOf('\\n')) >= 0) {
+    const cmd = rest.slice(0, nl).trim(); rest = rest.slice(nl + 1);
+    if (cmd === 'die') process.exit(1);
+    if (cmd === 'falling' || cmd === 'rising') process.stdout.write(line(cmd));
+  }
+});
 setInterval(() => undefined, 1 << 30);
 `;
   const gpiodetect = `${head}

@@ -219,7 +219,7 @@ export class ChatService {
     return result;
   }
 
-  /** Speaks `text` with the configured TTS; returns a WAV file. */
+  /** Speaks `text` with the configured TTS, or the one `voiceFor` gives for a named voice; returns a WAV file. */
   async textToSpeech(text: string, signal: AbortSignal, voice: RequestedVoice = {}): Promise<{ wav: Uint8Array; sampleRateHz: number; voice: string }> {
     const named = voice.gender || voice.accent ? await this.deps.voiceFor?.(voice) : undefined;
     const tts = named ?? this.deps.providers().tts;

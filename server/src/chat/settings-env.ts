@@ -1,5 +1,16 @@
 import type { Settings } from '../store/store.js';
 
+/** Accents by name (seed 002's clients send `"accent": "polish"`) and the locale whose voices speak them. */
+export const ACCENT_LOCALES: Readonly<Record<string, string>> = {
+  american: 'en-US', british: 'en-GB', english: 'en-GB', australian: 'en-AU', canadian: 'en-CA', indian: 'en-IN',
+  irish: 'en-IE', scottish: 'en-GB', 'new zealand': 'en-NZ', 'south african': 'en-ZA', polish: 'pl-PL', german: 'de-DE',
+  austrian: 'de-AT', swiss: 'de-CH', french: 'fr-FR', spanish: 'es-ES', mexican: 'es-MX', italian: 'it-IT',
+  portuguese: 'pt-PT', brazilian: 'pt-BR', dutch: 'nl-NL', flemish: 'nl-BE', swedish: 'sv-SE', norwegian: 'nb-NO',
+  danish: 'da-DK', finnish: 'fi-FI', czech: 'cs-CZ', slovak: 'sk-SK', hungarian: 'hu-HU', romanian: 'ro-RO',
+  greek: 'el-GR', turkish: 'tr-TR', russian: 'ru-RU', ukrainian: 'uk-UA', japanese: 'ja-JP', chinese: 'zh-CN',
+  korean: 'ko-KR', hindi: 'hi-IN', arabic: 'ar-SA',
+};
+
 /**
  * The provider environment with the web UI's settings laid over it, for `createProviders()` at start and after
  * every settings change. Pure. Empty settings leave the environment's value.
@@ -16,17 +27,6 @@ import type { Settings } from '../store/store.js';
  *   own voices are male); whatever the settings leave open comes from the environment's voice (default en-us).
  *   An espeak-ng language that is not installed falls back to en-us when the providers are made (offline.ts).
  */
-/** Accents by name (seed 002's clients send `"accent": "polish"`) and the locale whose voices speak them. */
-export const ACCENT_LOCALES: Readonly<Record<string, string>> = {
-  american: 'en-US', british: 'en-GB', english: 'en-GB', australian: 'en-AU', canadian: 'en-CA', indian: 'en-IN',
-  irish: 'en-IE', scottish: 'en-GB', 'new zealand': 'en-NZ', 'south african': 'en-ZA', polish: 'pl-PL', german: 'de-DE',
-  austrian: 'de-AT', swiss: 'de-CH', french: 'fr-FR', spanish: 'es-ES', mexican: 'es-MX', italian: 'it-IT',
-  portuguese: 'pt-PT', brazilian: 'pt-BR', dutch: 'nl-NL', flemish: 'nl-BE', swedish: 'sv-SE', norwegian: 'nb-NO',
-  danish: 'da-DK', finnish: 'fi-FI', czech: 'cs-CZ', slovak: 'sk-SK', hungarian: 'hu-HU', romanian: 'ro-RO',
-  greek: 'el-GR', turkish: 'tr-TR', russian: 'ru-RU', ukrainian: 'uk-UA', japanese: 'ja-JP', chinese: 'zh-CN',
-  korean: 'ko-KR', hindi: 'hi-IN', arabic: 'ar-SA',
-};
-
 export function settingsEnv(settings: Settings, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
   const model = settings.selected_model.trim();

@@ -33,23 +33,12 @@ export function createOfflineProviders(
   });
   const tts = new EspeakTts({ voice: installedVoice(config.PICHAT_ESPEAK_VOICE, log), wordsPerMinute: config.PICHAT_ESPEAK_WPM });
   const brain = createLocalBrain({ skills });
-  // Voices by the name espeak-ng is given (settings pick among the installed languages, so these stay few); the
-  // names asked for, resolved once each (at most 64 remembered, so requests naming voices cannot grow it).
-  const voices = new Map<string, TextToSpeech>([[config.PICHAT_ESPEAK_VOICE, tts]]);
-  const resolved = new Map<string, string>();
-  /** The offline speech in another espeak-ng voice (the web settings' language and gender; see settings-env.ts). */
-  const voiced = (voice: string | undefined): TextToSpeech => {
-    if (!voice || voice === config.PICHAT_ESPEAK_VOICE) return tts;
-    let name = resolved.get(voice);
-    if (name === undefined) {
-      name = installedVoice(voice, log);
-      resolved.set(voice, name);
-      if (resolved.size > 64) resolved.delete(resolved.keys().next().value as string);
-    }
-    let other = voices.get(name);
-    if (!other) voices.set(name, (other = new EspeakTts({ voice: name, wordsPerMinute: config.PICHAT_ESPEAK_WPM })));
-    return other;
-  };
+  /**
+   * The offline speech in another espeak-ng voice (the web settings' language and gender; see settings-env.ts). An
+   * EspeakTts holds nothing but its settings, so one is made per call.
+   */
+  const voiced = (voice: string | undefined): TextToSpeech =>
+    !voice || voice === config.PICHAT_ESPEAK_VOICE ? tts : new EspeakTts({ voice: installedVoice(voice, log), wordsPerMinute: config.PICHAT_ESPEAK_WPM });
   return { stt, tts, brain, voiced, close: () => stt.close() };
 }
 

@@ -22,8 +22,11 @@ export interface DecoderOutput {
 const SEGMENT = /^(\S+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)$/;
 const FILLER = /^(<.*>|\(NULL\)|\[.*\])$/;
 
-/** Parses one decoder's stdout; `frameRate` (frames per second, its `-frate`) turns the times back into frames. */
-export function parseDecoderOutput(stdout: string, frameRate: number): DecoderOutput {
+/** The decoder's frames per second (its default `-frate`, which the recogniser keeps), to turn times back into frames. */
+const FRAME_RATE = 100;
+
+/** Parses one decoder's stdout. */
+export function parseDecoderOutput(stdout: string): DecoderOutput {
   const hypotheses: string[] = [];
   const words: TimedWord[] = [];
   for (const raw of stdout.split('\n')) {
@@ -36,7 +39,7 @@ export function parseDecoderOutput(stdout: string, frameRate: number): DecoderOu
     }
     const word = m[1] as string;
     if (FILLER.test(word)) continue;
-    words.push({ word, frames: Math.round((Number(m[3]) - Number(m[2])) * frameRate) + 1 });
+    words.push({ word, frames: Math.round((Number(m[3]) - Number(m[2])) * FRAME_RATE) + 1 });
   }
   return { text: hypotheses.join(' '), words };
 }

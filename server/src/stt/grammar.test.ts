@@ -62,7 +62,7 @@ const dictWords = new Set(cmudict.keys());
 describe('grammar generation', () => {
   it('is a valid FSG whose every word is in the pronouncing dictionary and in grammar.dict', () => {
     const g = buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0, decoyWordProbability: 0 });
-    expect(g.garbageFsg).toBeUndefined();
+    expect(g.fsg).not.toMatch(/ _(ph|w)_/); // both costs 0: the commands alone
     const fsg = parseFsg(g.fsg);
     const entries = new Set(g.dictionary.trim().split('\n').map((l) => l.split(' ')[0]?.replace(/\(\d+\)$/, '')));
     for (const a of fsg.arcs) {
@@ -90,9 +90,9 @@ describe('grammar generation', () => {
   });
 
   it('has a garbage loop of 36 phones (not F, TH, HH) by default, costing the given probability per phone', () => {
-    expect(buildGrammar(compiled, cmudict).fsg).not.toContain('_ph_');
+    expect(buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0 }).fsg).not.toContain('_ph_');
     const g = buildGrammar(compiled, cmudict);
-    const fsg = parseFsg(g.garbageFsg ?? '');
+    const fsg = parseFsg(g.fsg);
     expect(accepts(fsg, 'what time is it')).toBe(true);
     const phoneArcs = fsg.arcs.filter((a) => a.word?.startsWith('_ph_'));
     const loopPhones = new Set(phoneArcs.map((a) => a.word));
@@ -105,13 +105,13 @@ describe('grammar generation', () => {
     expect(g.dictionary).toMatch(/^_ph_aa AA$/m);
     expect(isGarbageWord('_ph_aa')).toBe(true);
     expect(isGarbageWord("what's")).toBe(false);
-    expect(parseFsg(buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0.5 }).garbageFsg ?? '').arcs.some((a) => a.p === 0.5)).toBe(true);
+    expect(parseFsg(buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0.5 }).fsg).arcs.some((a) => a.p === 0.5)).toBe(true);
     expect(() => buildGrammar(compiled, cmudict, { garbagePhoneProbability: 2 })).toThrow(GrammarError);
   });
 
   it('offers the most frequent English words that are not command words, made of the loop\'s phones, as decoys in the garbage loop', () => {
     const g = buildGrammar(compiled, cmudict);
-    const fsg = parseFsg(g.garbageFsg ?? '');
+    const fsg = parseFsg(g.fsg);
     const decoyArcs = fsg.arcs.filter((a) => a.word?.startsWith('_w_'));
     const decoys = new Set(decoyArcs.map((a) => a.word?.slice(3)));
     expect(decoys.size).toBe(DEFAULT_DECOY_WORD_COUNT);
@@ -129,18 +129,18 @@ describe('grammar generation', () => {
     expect(decoys.has("don't")).toBe(true);
     expect(accepts(fsg, '_w_people _ph_ey _w_said')).toBe(true); // decoys and phones in any order...
     expect(accepts(fsg, 'what time _w_people')).toBe(false); // ...never mixed with a command
-    expect(g.fsg).not.toContain('_w_');
     const few = buildGrammar(compiled, cmudict, { decoyWords: 3, decoyWordProbability: 0.001 });
-    const fewArcs = parseFsg(few.garbageFsg ?? '').arcs.filter((a) => a.word?.startsWith('_w_'));
+    const fewArcs = parseFsg(few.fsg).arcs.filter((a) => a.word?.startsWith('_w_'));
     expect(new Set(fewArcs.map((a) => a.word)).size).toBe(3);
     expect(fewArcs.every((a) => a.p === 0.001)).toBe(true);
     const none = buildGrammar(compiled, cmudict, { decoyWordProbability: 0 });
-    expect(none.garbageFsg).not.toContain('_w_');
+    expect(none.fsg).not.toContain('_w_');
+    expect(none.fsg).toContain('_ph_');
     expect(none.dictionary).not.toContain('_w_');
-    expect(buildGrammar(compiled, cmudict, { decoyWordProbability: 0, garbagePhoneProbability: 0 }).garbageFsg).toBeUndefined();
+    expect(buildGrammar(compiled, cmudict, { decoyWordProbability: 0, garbagePhoneProbability: 0 }).fsg).not.toMatch(/ _(ph|w)_/);
     const decoysOnly = buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0 });
-    expect(decoysOnly.garbageFsg).toContain('_w_people');
-    expect(decoysOnly.garbageFsg).not.toContain('_ph_');
+    expect(decoysOnly.fsg).toContain('_w_people');
+    expect(decoysOnly.fsg).not.toContain('_ph_');
     expect(() => buildGrammar(compiled, cmudict, { decoyWordProbability: -1 })).toThrow(GrammarError);
     expect(() => buildGrammar(compiled, cmudict, { decoyWords: 1.5 })).toThrow(GrammarError);
   });

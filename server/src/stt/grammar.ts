@@ -17,9 +17,9 @@ import { FREQUENT_WORDS } from './decoy-words.js';
  * the commands is explained more cheaply by the loop than by any command, and the hypothesis then holds garbage words
  * (`isGarbageWord`), which the recogniser reports as rejected. A higher probability rejects more: out-of-vocabulary
  * speech, but also poorly spoken commands. The phone cost was measured before the decoys, with three decoders agreeing
- * (see DEFAULT_SQUEEZE_SLACK in pocketsphinx.ts), British pronunciations and duration check (see pocketsphinx.ts) on the two development corpora
- * (other sentences and seeds than the benchmark's; each voice one device with its learnt microphone mean), right
- * skill / false accepts / "play some jazz music" taken for a command:
+ * (see DEFAULT_SQUEEZE_SLACK in pocketsphinx.ts), British pronunciations and the duration check, on the two
+ * development corpora (other sentences and seeds than the benchmark's; each voice one device with its learnt
+ * microphone mean), right skill / false accepts / "play some jazz music" taken for a command:
  * 0.01 → 92.7 / 8.9 / 34 % and 92.7 / 14.8 %; 0.015 → 92.7 / 4.4 / 29 % and 91.8 / 8.9 %; 0.02 → 92.7 / 4.4 / 13 %
  * and 91.2 / 7.4 %. The default, 0.02, was chosen there.
  *
@@ -94,10 +94,11 @@ export interface GrammarOptions {
 
 /** A grammar ready for the decoder: the FSG text, the dictionary lines it needs, and the command words. */
 export interface SpeechGrammar {
-  /** Sphinx FSG source (`FSG_BEGIN` … `FSG_END`) of the commands alone, for `-fsg`. */
+  /**
+   * Sphinx FSG source (`FSG_BEGIN` … `FSG_END`) for `-fsg`: the commands, and the garbage loop (phones and decoy words)
+   * beside them unless both their probabilities are 0.
+   */
   fsg: string;
-  /** The same with the garbage loop (phones and decoy words) beside the commands; undefined when it would be empty. */
-  garbageFsg: string | undefined;
   /** Pronouncing dictionary (with the garbage phones and decoys when there is a loop) in CMU format (`word PH ONES`, variants as `word(2)`), one entry a line. */
   dictionary: string;
   /** Phones of each dictionary entry, keyed as the decoder names the words it decodes (`what(2)` → 3). */
@@ -173,8 +174,6 @@ export function buildGrammar(
   const phones = garbage > 0 ? GARBAGE_PHONES : [];
   const fsg = new FsgBuilder();
   for (const s of skills) for (const t of s.templates) fsg.add(t, FsgBuilder.START, FsgBuilder.FINAL, s.slots);
-  const commands = fsg.text('pichat');
-  let withGarbage: string | undefined;
   if (phones.length + decoys.length > 0) {
     const loop = fsg.state();
     const after = fsg.state();
@@ -183,7 +182,6 @@ export function buildGrammar(
     for (const w of decoys) fsg.word(loop, after, decoyWord(w), decoyCost);
     fsg.epsilon(after, loop);
     fsg.epsilon(after, FsgBuilder.FINAL);
-    withGarbage = fsg.text('pichat');
   }
   const dict: string[] = [];
   const phoneCounts = new Map<string, number>();
@@ -191,14 +189,17 @@ export function buildGrammar(
     dict.push(`${name} ${phones}`);
     phoneCounts.set(name, phones.split(/\s+/).length);
   };
+  /** `name`, `name(2)`, … as the CMU dictionary numbers a word's pronunciations. */
+  const variants = (name: string, pronunciations: readonly string[]): void =>
+    pronunciations.forEach((p, i) => entry(i === 0 ? name : `${name}(${i + 1})`, p));
   for (const w of words) {
     const own = dictionary.get(w) ?? [];
     const pronunciations = options.britishPronunciations === false ? own : withBritishPronunciations(own);
-    pronunciations.forEach((p, i) => entry(i === 0 ? w : `${w}(${i + 1})`, p));
+    variants(w, pronunciations);
   }
   for (const p of phones) entry(phoneWord(p), p);
-  for (const w of decoys) (dictionary.get(w) ?? []).forEach((p, i) => entry(i === 0 ? decoyWord(w) : `${decoyWord(w)}(${i + 1})`, p));
-  return { fsg: commands, garbageFsg: withGarbage, dictionary: `${dict.join('\n')}\n`, phoneCounts, words };
+  for (const w of decoys) variants(decoyWord(w), dictionary.get(w) ?? []);
+  return { fsg: fsg.text('pichat'), dictionary: `${dict.join('\n')}\n`, phoneCounts, words };
 }
 
 function phoneWord(phone: string): string {

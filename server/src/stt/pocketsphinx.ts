@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPEECH_FORMAT, describeFormat, sameFormat } from '@pichat/shared';
@@ -20,7 +19,7 @@ export { SttError } from './errors.js';
 export const DEBIAN_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 
 /**
- * Decoder settings every pass uses. Wide beams: with the default ones the search often loses every path through a
+ * The decoder's settings. Wide beams: with the default ones the search often loses every path through a
  * long grammar and returns nothing, and with the decoy words they prune the commands' paths too (default beams,
  * development corpus: 89.1 % right and 22.2 % false accepts, against 94.5 / 11.1 % with these, no duration check).
  * Spectral noise removal off: it hurt accuracy on every corpus we measured.
@@ -97,12 +96,6 @@ export interface PocketsphinxOptions {
    * the fewest possible (default DEFAULT_SQUEEZE_SLACK); `false` turns the check off.
    */
   squeezeSlack?: number | false;
-  /**
-   * Channels whose decoder settings file (`feat-<channel>.params`, their learnt mean) is kept in the data dir, the most
-   * recently used (default 64, as many as channel-means.ts remembers); older ones are deleted, and so are those left
-   * by an earlier run (every turn writes its channel's file afresh).
-   */
-  maxChannelFiles?: number;
 }
 
 /** Frames (10 ms at the default rate) a turn must have decoded before its mean counts towards its channel's. */
@@ -158,9 +151,8 @@ export class PocketsphinxStt implements SpeechToText {
   private readonly adaptation: { featParams: string; means: ChannelMeans } | undefined;
   /** The next turn's decoder, started for one channel's mean (`key`). */
   private spare: { key: string; decoder: Decoder } | undefined;
-  /** Decoder settings files written, by channel, least recently used first. */
-  private readonly channelFiles = new Map<string, string>();
-  private readonly maxChannelFiles: number;
+  /** Decoder settings files written so far, to name each one apart. */
+  private featFiles = 0;
   private replenishTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -173,8 +165,7 @@ export class PocketsphinxStt implements SpeechToText {
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pichat-sphinx-'));
     const fsgPath = join(this.dataDir, 'grammar.fsg');
     const dictPath = join(this.dataDir, 'grammar.dict');
-    // With no garbage loop at all (phones and decoys both at probability 0), the commands alone.
-    writeFileSync(fsgPath, grammar.garbageFsg ?? grammar.fsg);
+    writeFileSync(fsgPath, grammar.fsg);
     writeFileSync(dictPath, grammar.dictionary);
     this.binary = options.binary ?? 'pocketsphinx_continuous';
     // No -logfn: the log goes to stderr, where DecoderLog reads the cepstral mean and keeps the tail for errors.
@@ -185,8 +176,7 @@ export class PocketsphinxStt implements SpeechToText {
       throw new RangeError(`squeezeSlack must be a whole number of frames >= 0, got ${this.squeezeSlack}`);
     }
     this.adaptation = options.adaptChannels === false ? undefined : loadAdaptation(join(modelDir, 'en-us', 'feat.params'), this.dataDir);
-    this.maxChannelFiles = Math.max(1, options.maxChannelFiles ?? 64);
-    removeChannelFiles(this.dataDir);
+    removeFeatFiles(this.dataDir);
     this.prespawn = options.prespawn ?? true;
     this.finishTimeoutMs = options.finishTimeoutMs ?? 5000;
     this.threshold = options.leadingSilenceThreshold ?? 64;
@@ -214,7 +204,7 @@ export class PocketsphinxStt implements SpeechToText {
     const floor = this.noiseFloorDbfs === false ? undefined : new NoiseFloor(this.noiseFloorDbfs);
     return new SphinxStream(decoder, options.signal, this.threshold, { level, floor }, this.finishTimeoutMs, (stdout) => {
       this.learn(channel, decoder);
-      return this.decide(parseDecoderOutput(stdout, 100));
+      return this.decide(parseDecoderOutput(stdout));
     }, () => this.replenishLater(channel));
   }
 
@@ -275,29 +265,24 @@ export class PocketsphinxStt implements SpeechToText {
 
   private spawn(channel: string | undefined): Decoder {
     const params = channel === undefined ? undefined : this.writeFeatParams(channel);
-    return startDecoder(this.binary, params ? [...this.args, '-featparams', params] : this.args);
+    const decoder = startDecoder(this.binary, params ? [...this.args, '-featparams', params] : this.args);
+    if (params) void decoder.exit.then(() => rmSync(params, { force: true }));
+    return decoder;
   }
 
   /**
-   * The model's feature parameters with the channel's mean as `-cmninit`, written atomically to the data dir; undefined
-   * (the decoder then starts from the model's own mean) when adaptation is off or the file cannot be written.
+   * The model's feature parameters with the channel's mean as `-cmninit`, in a file of the data dir for one decoder
+   * (deleted when it ends: spawn()); undefined (the decoder then starts from the model's own mean) when adaptation is
+   * off or the file cannot be written.
    */
   private writeFeatParams(channel: string): string | undefined {
     if (!this.adaptation) return undefined;
     const { featParams, means } = this.adaptation;
-    const slug = `${channel.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${createHash('sha1').update(channel).digest('hex').slice(0, 8)}`;
-    const path = join(this.dataDir, `feat-${slug}.params`);
+    const slug = channel.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40);
+    const path = join(this.dataDir, `feat-${slug}-${++this.featFiles}.params`);
     const mean = means.get(channel).map((x) => x.toFixed(2)).join(',');
     try {
-      writeFileSync(`${path}.tmp`, featParams.replace(/^-cmninit\s+\S+/m, `-cmninit ${mean}`));
-      renameSync(`${path}.tmp`, path);
-      this.channelFiles.delete(channel);
-      this.channelFiles.set(channel, path);
-      for (const [old, file] of this.channelFiles) {
-        if (this.channelFiles.size <= this.maxChannelFiles) break;
-        this.channelFiles.delete(old);
-        rmSync(file, { force: true });
-      }
+      writeFileSync(path, featParams.replace(/^-cmninit\s+\S+/m, `-cmninit ${mean}`));
       return path;
     } catch {
       return undefined;
@@ -305,8 +290,8 @@ export class PocketsphinxStt implements SpeechToText {
   }
 }
 
-/** Deletes the decoder settings files of channels (`feat-*.params`) an earlier run left in `dataDir`. */
-function removeChannelFiles(dataDir: string): void {
+/** Deletes the decoder settings files (`feat-*.params`) a run that ended without cleaning up left in `dataDir`. */
+function removeFeatFiles(dataDir: string): void {
   let names: string[];
   try {
     names = readdirSync(dataDir);

@@ -1,6 +1,6 @@
 import type { Conversation, Message } from '../api.js';
 import { PcmPlayer, type PcmFormat } from '../audio/player.js';
-import { browserId } from '../audio/browser-id.js';
+import { browserId } from '../browser-id.js';
 import { Microphone } from '../audio/mic.js';
 import { clear, dialog, h, shortTime } from '../dom.js';
 import type { ChatSocket } from '../socket.js';
