@@ -7,7 +7,7 @@ import { build, type App } from '../server/src/app.js';
 import { loadConfig } from '../server/src/config.js';
 import { MemoryDeviceRegistry } from '../server/src/devices/registry.js';
 import { createOfflineProviders } from '../server/src/providers/offline.js';
-import { silentLogger } from '../server/src/log.js';
+import { silentLogger } from '../shared/src/log.js';
 import { TestDevice } from './support/device-client.js';
 import { speak, whichSentence } from './support/speech.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PROTOCOL_VERSION, type DeviceHello } from '@pichat/shared';
+import { type DeviceHello, type Logger, PROTOCOL_VERSION } from '@pichat/shared';
 import { ArecordSource } from './audio/capture.js';
 import { EarconPlayer } from './audio/earcon-player.js';
 import type { Earcon } from './audio/earcons.js';
@@ -18,7 +18,6 @@ import { createLed } from './led/create-led.js';
 import { LedIndicator } from './led/led.js';
 import { SystemdNotifier } from './lifecycle/systemd-notify.js';
 import { WsLink } from './link/ws-link.js';
-import type { Logger } from './log.js';
 import { StateFile } from './state/state-file.js';
 
 export interface DeviceAppDeps {

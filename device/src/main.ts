@@ -4,7 +4,7 @@ import { formatDeviceList, listAlsaDevices } from './audio/alsa-devices.js';
 import { parseConfig, type DeviceConfig } from './config/config.js';
 import { mergeEnv, readEnvFile } from './config/env-file.js';
 import { startDevice } from './device-app.js';
-import { createLogger } from './log.js';
+import { createLogger } from '@pichat/shared';
 
 /**
  * The program entry, as systemd runs it: `node device/dist/main.js`. `--list-devices` prints the ALSA microphones

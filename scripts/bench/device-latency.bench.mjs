@@ -12,7 +12,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROTOCOL_VERSION } from '../../shared/dist/index.js';
+import { PROTOCOL_VERSION, silentLogger } from '../../shared/dist/index.js';
 import { ArecordSource } from '../../device/dist/audio/capture.js';
 import { EarconPlayer } from '../../device/dist/audio/earcon-player.js';
 import { withJitterBuffer } from '../../device/dist/audio/jitter-buffer.js';
@@ -21,7 +21,6 @@ import { PLAYBACK_FORMATS } from '../../device/dist/audio/select-sink.js';
 import { loadSpeaker, SpeakerSink } from '../../device/dist/audio/speaker-sink.js';
 import { Daemon } from '../../device/dist/daemon/daemon.js';
 import { WsLink } from '../../device/dist/link/ws-link.js';
-import { silentLogger } from '../../device/dist/log.js';
 import { writeStandinArecord } from '../../device/dist/testing/standin-arecord.js';
 import { startFakeServer } from './server-overhead.bench.mjs';
 import { median, round } from './stats.mjs';

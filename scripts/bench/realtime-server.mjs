@@ -2,7 +2,7 @@
 // its upstream the stand-in whose address and CA certificate come from the environment. Prints {"port"} when ready.
 import { build } from '../../server/dist/app.js';
 import { MemoryDeviceRegistry } from '../../server/dist/devices/registry.js';
-import { silentLogger } from '../../server/dist/log.js';
+import { silentLogger } from '../../shared/dist/index.js';
 import { createRealtime } from '../../server/dist/realtime/create.js';
 import { FakeBrain, FakeStt, FakeTts } from '../../server/dist/testing/fakes.js';
 

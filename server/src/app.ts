@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { PROTOCOL_VERSION } from '@pichat/shared';
+import { type Logger, PROTOCOL_VERSION, silentLogger } from '@pichat/shared';
 import { Auth, DEFAULT_AUTH_OPTIONS, sameOrigin, type AuthOptions } from './auth/auth.js';
 import { DEFAULT_CHAT_LIMITS, type ChatLimits } from './chat/connection.js';
 import { ChatEndpoint } from './chat/endpoint.js';
@@ -19,7 +19,6 @@ import { securityHeaders, sendError, sendJson } from './http/respond.js';
 import { Router, type RouteContext } from './http/router.js';
 import { StaticFiles } from './http/static.js';
 import { MemoryLiveBus, type LiveBus } from './live/bus.js';
-import { silentLogger, type Logger } from './log.js';
 import type { TurnProviders } from './pipeline/turn.js';
 import type { Providers } from './providers/factory.js';
 import type { RealtimeService } from './realtime/service.js';

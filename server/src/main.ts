@@ -17,7 +17,7 @@ import { settingsEnv } from './chat/settings-env.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import type { DeviceRegistry } from './devices/registry.js';
 import { loadWebConfig, type WebConfig } from './http/web-config.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger } from '@pichat/shared';
 import { loadProviderConfig } from './providers/config.js';
 import { createProviders, type Providers } from './providers/factory.js';
 import type { UsageSink } from './providers/usage.js';

@@ -7,3 +7,4 @@ export * from './protocol/errors.js';
 export * from './protocol/messages.js';
 export * from './protocol/codec.js';
 export * from './text/sentences.js';
+export * from './log.js';

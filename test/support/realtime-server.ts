@@ -1,5 +1,5 @@
 import { SPEECH_FORMAT } from '@pichat/shared';
-import { silentLogger } from '../../server/src/log.js';
+import { silentLogger } from '../../shared/src/log.js';
 import { createRealtime } from '../../server/src/realtime/create.js';
 import type { RealtimeService } from '../../server/src/realtime/service.js';
 import { FakeStt, FakeTts } from '../../server/src/testing/fakes.js';

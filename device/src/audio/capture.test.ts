@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Capture } from '../daemon/ports.js';
-import { memoryLogger } from '../log.js';
+import { memoryLogger } from '@pichat/shared';
 import { writeStandinArecord } from '../testing/standin-arecord.js';
 import { ArecordSource } from './capture.js';
 

@@ -1,8 +1,7 @@
 import lpcm16 from 'node-record-lpcm16';
 import type { Recording, RecordOptions } from 'node-record-lpcm16';
-import { bytesForMs, SPEECH_FORMAT, type AudioFormat } from '@pichat/shared';
+import { type AudioFormat, bytesForMs, type Logger, SPEECH_FORMAT } from '@pichat/shared';
 import type { AudioSource, Capture, CaptureListener } from '../daemon/ports.js';
-import type { Logger } from '../log.js';
 import { Framer } from './framer.js';
 
 export interface ArecordSourceOptions {

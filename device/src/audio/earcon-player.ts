@@ -1,6 +1,5 @@
-import type { AudioFormat } from '@pichat/shared';
+import type { AudioFormat, Logger } from '@pichat/shared';
 import type { AudioSink, Playback, PlaybackResult } from '../daemon/ports.js';
-import type { Logger } from '../log.js';
 import { EARCON_FORMAT, renderEarcon, type Earcon } from './earcons.js';
 import { volumeToGain } from './volume.js';
 

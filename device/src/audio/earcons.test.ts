@@ -1,6 +1,5 @@
-import { durationMs, level } from '@pichat/shared';
+import { durationMs, level, memoryLogger } from '@pichat/shared';
 import { describe, expect, it } from 'vitest';
-import { memoryLogger } from '../log.js';
 import { FakeSink } from '../testing/fakes.js';
 import { EarconPlayer } from './earcon-player.js';
 import { EARCON_FORMAT, EARCONS, renderEarcon } from './earcons.js';

@@ -1,5 +1,4 @@
-import type { AudioFormat } from '@pichat/shared';
-import type { Logger } from '../log.js';
+import type { AudioFormat, Logger } from '@pichat/shared';
 import type { AudioSink, Playback, PlaybackResult } from '../daemon/ports.js';
 
 /**

@@ -1,8 +1,7 @@
 import micModule from 'mic';
 import type { MicInstance, MicOptions } from 'mic';
-import { bytesForMs, SPEECH_FORMAT, type AudioFormat } from '@pichat/shared';
+import { type AudioFormat, bytesForMs, type Logger, SPEECH_FORMAT } from '@pichat/shared';
 import type { AudioSource, Capture, CaptureListener } from '../daemon/ports.js';
-import type { Logger } from '../log.js';
 import { findCommand } from '../system/find-command.js';
 import { Framer } from './framer.js';
 import { WavStreamHeader } from './wav-stream-header.js';

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { level } from '@pichat/shared';
+import { level, memoryLogger } from '@pichat/shared';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Capture } from '../daemon/ports.js';
-import { memoryLogger } from '../log.js';
 import { FakeSource } from '../testing/fakes.js';
 import { frame } from '../testing/daemon-harness.js';
 import { writeStandinArecord } from '../testing/standin-arecord.js';

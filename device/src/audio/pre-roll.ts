@@ -1,7 +1,6 @@
-import type { AudioFormat } from '@pichat/shared';
+import type { AudioFormat, Logger } from '@pichat/shared';
 import type { AudioSource, Capture, CaptureListener } from '../daemon/ports.js';
 import { backoffDelayMs } from '../link/backoff.js';
-import type { Logger } from '../log.js';
 
 export interface PreRollOptions {
   /** The real microphone; it is kept running. */

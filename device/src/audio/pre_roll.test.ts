@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CaptureListener } from '../daemon/ports.js';
-import { memoryLogger } from '../log.js';
+import { memoryLogger } from '@pichat/shared';
 import { FakeSource } from '../testing/fakes.js';
 import { frame } from '../testing/daemon-harness.js';
 import { PreRollSource } from './pre-roll.js';

@@ -1,6 +1,5 @@
-import type { AudioFormat } from '@pichat/shared';
+import type { AudioFormat, Logger } from '@pichat/shared';
 import type { AudioSink } from '../daemon/ports.js';
-import type { Logger } from '../log.js';
 import { AplaySink } from './aplay-sink.js';
 import { FallbackSink } from './fallback-sink.js';
 import { probeSpeaker, type ProbeResult } from './speaker-probe.js';

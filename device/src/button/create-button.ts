@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DeviceConfig } from '../config/config.js';
 import type { ButtonEdge, PushButton } from '../daemon/ports.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import { probeGpiod } from './gpiod-tools.js';
 import { describeGpioError, GpioButton, loadGpio } from './gpio.js';
 import { resolveGpioNumber } from './gpio-number.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ButtonEdge } from '../daemon/ports.js';
-import { silentLogger } from '../log.js';
+import { silentLogger } from '@pichat/shared';
 import { GpioButton, type GpioLike } from './gpio.js';
 import { resolveGpioNumber } from './gpio-number.js';
 

@@ -1,5 +1,5 @@
 import type { ButtonEdge, PushButton } from '../daemon/ports.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 
 /** The slice of onoff's `Gpio` this module uses. */
 export interface GpioLike {

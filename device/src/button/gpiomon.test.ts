@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ButtonEdge } from '../daemon/ports.js';
-import { memoryLogger } from '../log.js';
+import { memoryLogger } from '@pichat/shared';
 import { writeStandinGpiod } from '../testing/standin-gpiod.js';
 import { Debouncer } from './debounce.js';
 import { choosePiChip, parseGpiodetect, parseGpiodVersion, probeGpiod } from './gpiod-tools.js';

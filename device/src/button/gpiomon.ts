@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ButtonEdge, PushButton } from '../daemon/ports.js';
 import { backoffDelayMs } from '../link/backoff.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import { findCommand } from '../system/find-command.js';
 import { Debouncer } from './debounce.js';
 

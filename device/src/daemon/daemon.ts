@@ -1,6 +1,5 @@
-import { applyGain, type ServerMessage } from '@pichat/shared';
+import { applyGain, type Logger, type ServerMessage } from '@pichat/shared';
 import { clampVolume, volumeToGain } from '../audio/volume.js';
-import type { Logger } from '../log.js';
 import type { AudioSink, AudioSource, ButtonEdge, Capture, Link, Playback, PlaybackResult } from './ports.js';
 import type { ButtonMode, DeviceState, Feedback } from './state.js';
 

@@ -4,9 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { build, type App } from '../../../server/src/app.js';
 import { MemoryDeviceRegistry } from '../../../server/src/devices/registry.js';
 import { FakeBrain, FakeStt, FakeTts } from '../../../server/src/testing/fakes.js';
-import { PROTOCOL_VERSION } from '@pichat/shared';
+import { memoryLogger, PROTOCOL_VERSION } from '@pichat/shared';
 import { WsLink } from '../link/ws-link.js';
-import { memoryLogger } from '../log.js';
 import { frame, harness } from '../testing/daemon-harness.js';
 
 /**

@@ -3,14 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { bytesForMs, decodeDeviceMessage, encodeMessage, SPEECH_FORMAT, type DeviceMessage } from '@pichat/shared';
+import {
+  bytesForMs,
+  decodeDeviceMessage,
+  type DeviceMessage,
+  encodeMessage,
+  memoryLogger,
+  SPEECH_FORMAT,
+} from '@pichat/shared';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ArecordSource } from '../audio/capture.js';
 import { selectSink } from '../audio/select-sink.js';
 import { KeyboardButton } from '../button/keyboard.js';
 import { WsLink } from '../link/ws-link.js';
-import { memoryLogger } from '../log.js';
 import { writeStandinArecord } from '../testing/standin-arecord.js';
 import { Daemon } from './daemon.js';
 import type { DeviceState } from './state.js';

@@ -3,7 +3,7 @@ import { gpioBackendFor } from '../button/create-button.js';
 import { probeGpiod } from '../button/gpiod-tools.js';
 import { describeGpioError } from '../button/gpio.js';
 import { resolveGpioNumber } from '../button/gpio-number.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import { GpiosetLed } from './gpioset-led.js';
 import type { Led } from './led.js';
 import { loadGpioOut, OnoffLed } from './onoff-led.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEVICE_STATES } from '../daemon/state.js';
-import { memoryLogger } from '../log.js';
+import { memoryLogger } from '@pichat/shared';
 import { writeStandinGpiod } from '../testing/standin-gpiod.js';
 import { GpiosetLed } from './gpioset-led.js';
 import { LED_PATTERNS, LedIndicator, type Led } from './led.js';

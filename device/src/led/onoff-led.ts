@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import type { Led } from './led.js';
 
 /** The slice of onoff's `Gpio` an output pin needs. */

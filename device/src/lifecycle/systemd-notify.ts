@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 
 export interface SystemdNotifierOptions {
   env: Readonly<Record<string, string | undefined>>;

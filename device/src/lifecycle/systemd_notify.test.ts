@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { memoryLogger } from '../log.js';
+import { memoryLogger } from '@pichat/shared';
 import { SystemdNotifier } from './systemd-notify.js';
 
 /** A stand-in systemd-notify that appends its arguments (and NOTIFY_SOCKET) to a log, one call per line. */

@@ -1,9 +1,15 @@
-import { CLOSE_CODES, decodeServerMessage, encodeMessage, PROTOCOL_VERSION } from '@pichat/shared';
-import type { DeviceHello, DeviceMessage } from '@pichat/shared';
+import {
+  CLOSE_CODES,
+  decodeServerMessage,
+  type DeviceHello,
+  type DeviceMessage,
+  encodeMessage,
+  type Logger,
+  PROTOCOL_VERSION,
+} from '@pichat/shared';
 import WebSocket from 'ws';
 import type { RawData } from 'ws';
 import type { Link, LinkListener } from '../daemon/ports.js';
-import type { Logger } from '../log.js';
 import { backoffDelayMs } from './backoff.js';
 
 export interface WsLinkOptions {

@@ -1,8 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import { decodeDeviceMessage, encodeMessage, SPEECH_FORMAT, type DeviceHello, type ServerMessage } from '@pichat/shared';
+import {
+  decodeDeviceMessage,
+  type DeviceHello,
+  encodeMessage,
+  memoryLogger,
+  type ServerMessage,
+  SPEECH_FORMAT,
+} from '@pichat/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { memoryLogger } from '../log.js';
 import { WsLink, type WsLinkOptions } from './ws-link.js';
 
 const TOKEN = 'test-token-123';

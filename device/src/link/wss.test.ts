@@ -4,10 +4,9 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeDeviceMessage, encodeMessage, SPEECH_FORMAT } from '@pichat/shared';
+import { decodeDeviceMessage, encodeMessage, memoryLogger, SPEECH_FORMAT } from '@pichat/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { memoryLogger } from '../log.js';
 import { WsLink } from './ws-link.js';
 
 /** wss:// to a server with a self-signed certificate: trusted through PICHAT_TLS_CA, refused without it. */

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 
 /** What the device remembers across restarts. */
 export interface PersistedState {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryLogger } from '../log.js';
+import { memoryLogger } from '@pichat/shared';
 import { harness } from '../testing/daemon-harness.js';
 import { StateFile } from './state-file.js';
 

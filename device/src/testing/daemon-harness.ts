@@ -1,7 +1,7 @@
 import { Daemon, type DaemonOptions } from '../daemon/daemon.js';
 import type { DeviceState, Feedback } from '../daemon/state.js';
 import type { Link } from '../daemon/ports.js';
-import { memoryLogger } from '../log.js';
+import { memoryLogger } from '@pichat/shared';
 import { FakeLink, FakeSink, FakeSource } from './fakes.js';
 
 /**

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerMessage } from '@pichat/shared';
+import type { Logger, ServerMessage } from '@pichat/shared';
 import type { WebSocket } from 'ws';
 import type { LiveBus } from '../live/bus.js';
-import type { Logger } from '../log.js';
 import type { TurnProviders } from '../pipeline/turn.js';
 import type { RealtimeService } from '../realtime/service.js';
 import { ChatError, toChatError } from './errors.js';

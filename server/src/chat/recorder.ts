@@ -1,6 +1,5 @@
-import { durationMs, type ServerMessage, type Timings } from '@pichat/shared';
+import { durationMs, type Logger, type ServerMessage, type Timings } from '@pichat/shared';
 import type { LiveBus } from '../live/bus.js';
-import type { Logger } from '../log.js';
 import type { Brain, BrainAction, TextToSpeech, TtsStream } from '../pipeline/providers.js';
 import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
 import { costOf, type Price } from '../providers/prices.js';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { SPEECH_FORMAT, decodeWav, encodeWav, sameFormat, type Timings } from '@pichat/shared';
+import { decodeWav, encodeWav, type Logger, sameFormat, SPEECH_FORMAT, type Timings } from '@pichat/shared';
 import type { LiveBus } from '../live/bus.js';
-import type { Logger } from '../log.js';
 import type { TextToSpeech } from '../pipeline/providers.js';
 import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
 import { noticeBrain, type RealtimeRoute, type RealtimeService } from '../realtime/service.js';

@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES } from '@pichat/shared';
+import { CLOSE_CODES, type Logger } from '@pichat/shared';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DeviceRecord, DeviceRegistry } from '../devices/registry.js';
-import type { Logger } from '../log.js';
 import { DeviceSession, type SessionDeps } from './session.js';
 
 /** Largest WebSocket frame accepted at all (ws closes with 1009 above it); protocol limits are checked below it. */

@@ -1,21 +1,21 @@
 import {
+  type AudioFormat,
   CLOSE_CODES,
-  ERROR_CODES,
-  PROTOCOL_VERSION,
-  SPEECH_FORMAT,
   decodeDeviceMessage,
   describeFormat,
-  encodeMessage,
-  sameFormat,
-  type AudioFormat,
   type DeviceMessage,
+  encodeMessage,
+  ERROR_CODES,
   type ErrorCode,
+  type Logger,
   type MessageOf,
+  PROTOCOL_VERSION,
+  sameFormat,
   type ServerMessage,
+  SPEECH_FORMAT,
 } from '@pichat/shared';
 import type { WebSocket } from 'ws';
 import type { DeviceRecord } from '../devices/registry.js';
-import type { Logger } from '../log.js';
 import type { TurnObserver, TurnRecorder } from '../chat/recorder.js';
 import type { BrainAction } from '../pipeline/providers.js';
 import { Turn, type TurnProviders, type TurnResult } from '../pipeline/turn.js';

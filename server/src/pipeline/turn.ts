@@ -1,9 +1,10 @@
-import { SentenceSegmenter, durationMs, type AudioFormat, type ServerMessage, type Timings, type TurnOutcome } from '@pichat/shared';
+import { SentenceSegmenter, type AudioFormat, type ServerMessage, type Timings, type TurnOutcome } from '@pichat/shared';
 import { AudioOut } from './audio-out.js';
 import { StageError, isAbort, raceAbort, toStageError } from './errors.js';
 import { AsyncQueue } from './prefetch.js';
 import type { Brain, BrainAction, BrainRequest, SpeechToText, SttStream, TextToSpeech } from './providers.js';
 import { speakSentences } from './speak.js';
+import { TurnLifecycle } from './turn-lifecycle.js';
 
 /** Where a turn's output goes: the device connection (or, later, a browser). */
 export interface TurnSink {
@@ -49,8 +50,6 @@ export const REJECTED_REPLY = "Sorry, I can't do that offline. Ask me what I can
 /** Spoken when a stage failed, so that the user never gets silence. */
 export const FAILURE_REPLY = 'Sorry, something went wrong. Please try again.';
 
-type Phase = 'listening' | 'responding' | 'finished';
-
 /**
  * One push-to-talk turn: audio in while the button is held, then transcript → brain → speech out.
  *
@@ -63,42 +62,16 @@ type Phase = 'listening' | 'responding' | 'finished';
  * ```
  * Every stage gets a timestamp (ms since the turn started) in `timings`.
  */
-export class Turn {
-  readonly id: string;
-  readonly timings: Timings = {};
-  private readonly controller = new AbortController();
-  private readonly started = performance.now();
+export class Turn extends TurnLifecycle<TurnResult> {
   private readonly stt: SttStream;
-  private phase: Phase = 'listening';
-  private audioBytes = 0;
-  private outcomeOnAbort: TurnOutcome = 'cancelled';
-  private result: Promise<TurnResult> | undefined;
 
   constructor(
     private readonly providers: TurnProviders,
     private readonly sink: TurnSink,
     private readonly options: TurnOptions,
   ) {
-    this.id = options.id;
-    this.mark('start');
+    super(options.id, options.format);
     this.stt = providers.stt.start({ format: options.format, signal: this.controller.signal, channel: options.channel });
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  get isListening(): boolean {
-    return this.phase === 'listening';
-  }
-
-  get isFinished(): boolean {
-    return this.phase === 'finished';
-  }
-
-  /** Milliseconds of user audio received. */
-  get audioInMs(): number {
-    return durationMs(this.options.format, this.audioBytes);
   }
 
   /** Pushes user audio. Only while listening. */
@@ -109,26 +82,7 @@ export class Turn {
     this.stt.write(pcm);
   }
 
-  /** Ends the user's audio and runs the reply; resolves when the turn is over (never rejects). */
-  end(): Promise<TurnResult> {
-    this.result ??= this.respond();
-    return this.result;
-  }
-
-  /** Stops everything the turn is doing. `outcome` says why (reported in turn.done and the result). */
-  abort(outcome: 'cancelled' | 'superseded'): Promise<TurnResult> {
-    if (this.phase !== 'finished') {
-      this.outcomeOnAbort = outcome;
-      this.controller.abort();
-    }
-    return this.end();
-  }
-
-  private mark(name: string): void {
-    this.timings[name] = Math.round((performance.now() - this.started) * 100) / 100;
-  }
-
-  private async respond(): Promise<TurnResult> {
+  protected async respond(): Promise<TurnResult> {
     this.phase = 'responding';
     this.mark('end');
     const signal = this.controller.signal;

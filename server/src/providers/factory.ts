@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import type { Brain, SpeechToText, TextToSpeech } from '../pipeline/providers.js';
 import { fallbackBrain } from '../brain/fallback.js';
 import { LlmBrain } from '../brain/llm.js';

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { concatBytes } from '@pichat/shared';
+import { concatBytes, createLogger, silentLogger } from '@pichat/shared';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import { createLogger, silentLogger } from '../log.js';
 import type { TextToSpeech } from '../pipeline/providers.js';
 import { createOfflineProviders, installedVoice } from './offline.js';
 

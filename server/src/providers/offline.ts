@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createLocalBrain } from '../brain/local.js';
 import type { ServerConfig } from '../config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import { compileSkills, defaultSkills } from '../skills/index.js';
 import { PocketsphinxStt } from '../stt/pocketsphinx.js';
 import type { TextToSpeech } from '../pipeline/providers.js';

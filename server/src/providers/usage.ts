@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import { rootSignal } from './signals.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { ClientOptions as WsClientOptions } from 'ws';
 import type { LiveBus } from '../live/bus.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import type { SpeechToText, TextToSpeech } from '../pipeline/providers.js';
 import { loadProviderConfig, type ProviderConfig } from '../providers/config.js';
 import { compileSkills, defaultSkills, type CompiledSkill } from '../skills/index.js';

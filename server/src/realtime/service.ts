@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientOptions as WsClientOptions } from 'ws';
 import type { TurnObserver } from '../chat/recorder.js';
 import type { LiveBus } from '../live/bus.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import type { Brain, SpeechToText, TextToSpeech } from '../pipeline/providers.js';
 import type { ProviderError } from '../providers/errors.js';
 import type { CompiledSkill } from '../skills/index.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import type { TurnSink } from '../pipeline/turn.js';
 import { ProviderError } from '../providers/errors.js';
 import { EMPTY_BREAKDOWN, addBreakdown, costOf, responseBreakdown, transcriptionBreakdown, type RealtimePrices, type UsageBreakdown } from './cost.js';

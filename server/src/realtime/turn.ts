@@ -1,9 +1,9 @@
-import { LinearResampler, durationMs, type AudioFormat, type Timings, type TurnOutcome } from '@pichat/shared';
-import type { Logger } from '../log.js';
+import { type AudioFormat, durationMs, LinearResampler, type Logger } from '@pichat/shared';
 import { AudioOut } from '../pipeline/audio-out.js';
 import { StageError } from '../pipeline/errors.js';
 import type { BrainAction, SpeechToText, TextToSpeech } from '../pipeline/providers.js';
 import type { TurnResult, TurnSink } from '../pipeline/turn.js';
+import { TurnLifecycle } from '../pipeline/turn-lifecycle.js';
 import { ProviderError } from '../providers/errors.js';
 import { matchSkill, type CompiledSkill, type SkillContext, type SkillMatch } from '../skills/index.js';
 import { REALTIME_RATE_HZ, appendAudio, deleteItem, textItem } from './events.js';
@@ -88,9 +88,7 @@ const MIN_COMMIT_MS = 100;
  *  failure (refused, dropped, timeout) ─► error + a spoken explanation; the session falls back to the pipeline
  * ```
  */
-export class RealtimeTurn implements VoiceTurn {
-  readonly id: string;
-  readonly timings: Timings = {};
+export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements VoiceTurn {
   /** Set by the session: the response and assistant item this turn produced, and their audio received. */
   responseId: string | undefined;
   assistantItemId: string | undefined;
@@ -100,11 +98,7 @@ export class RealtimeTurn implements VoiceTurn {
   cost = 0;
   /** The response was (or is to be) cancelled by this turn: its late events are ignored. */
   cancelled = false;
-  private readonly controller = new AbortController();
-  private readonly started = performance.now();
   private readonly resampler: LinearResampler;
-  private phase: 'listening' | 'responding' | 'finished' = 'listening';
-  private audioBytes = 0;
   private readonly input: Uint8Array[] = [];
   private forwarding = true;
   private transcript: string | undefined;
@@ -117,8 +111,6 @@ export class RealtimeTurn implements VoiceTurn {
   private watchdog: NodeJS.Timeout | undefined;
   private out: AudioOut | undefined;
   private audioChain: Promise<void> = Promise.resolve();
-  private result: Promise<RealtimeTurnResult> | undefined;
-  private outcomeOnAbort: TurnOutcome = 'cancelled';
   private committed = false;
   private typed: string | undefined;
   private typedSent = false;
@@ -129,23 +121,10 @@ export class RealtimeTurn implements VoiceTurn {
     private readonly options: RealtimeTurnOptions,
     private readonly deps: RealtimeTurnDeps,
   ) {
-    this.id = options.id;
+    super(options.id, options.format);
     this.resampler = new LinearResampler(options.format, REALTIME_RATE_HZ);
-    this.mark('start');
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-  get isListening(): boolean {
-    return this.phase === 'listening';
-  }
-  get isFinished(): boolean {
-    return this.phase === 'finished';
-  }
-  get audioInMs(): number {
-    return durationMs(this.options.format, this.audioBytes);
-  }
   /** Milliseconds of reply audio received from the model for this turn's assistant item. */
   get upstreamAudioMs(): number {
     return durationMs(REALTIME_FORMAT, this.upstreamAudioBytes);
@@ -174,18 +153,8 @@ export class RealtimeTurn implements VoiceTurn {
     this.onTranscript(text);
   }
 
-  end(): Promise<RealtimeTurnResult> {
-    this.result ??= this.respond();
-    return this.result;
-  }
-
-  abort(outcome: 'cancelled' | 'superseded'): Promise<RealtimeTurnResult> {
-    if (this.phase !== 'finished') {
-      this.outcomeOnAbort = outcome;
-      this.controller.abort();
-      this.settle({ kind: 'aborted' });
-    }
-    return this.end();
+  protected override aborted(): void {
+    this.settle({ kind: 'aborted' });
   }
 
   // Events routed here by the session. ------------------------------------------------------------------------
@@ -258,17 +227,13 @@ export class RealtimeTurn implements VoiceTurn {
     }
   }
 
-  private mark(name: string): void {
-    this.timings[name] = Math.round((performance.now() - this.started) * 100) / 100;
-  }
-
   private kick(ms = this.deps.idleTimeoutMs): void {
     if (this.phase !== 'responding') return;
     if (this.watchdog) clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => this.fail(new ProviderError('timeout', 'openai-realtime: no answer in time', { provider: 'openai-realtime' }), 'response'), ms);
   }
 
-  private async respond(): Promise<RealtimeTurnResult> {
+  protected async respond(): Promise<RealtimeTurnResult> {
     this.phase = 'responding';
     this.mark('end');
     const result: RealtimeTurnResult = { id: this.id, outcome: 'answered', handler: 'realtime', transcript: '', reply: '', audioMs: 0, timings: this.timings };

@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '@pichat/shared';
 import { ProviderError } from '../providers/errors.js';
 import type { RealtimeConnector, RealtimeSocket } from './connector.js';
 import { normalizeEvent, sessionUpdate, type ClientEvent, type RealtimeSessionConfig, type UpstreamEvent } from './events.js';

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import type { Logger } from '../../log.js';
+import type { Logger } from '@pichat/shared';
 import { isAbortError, toProviderError } from '../errors.js';
 import { abortError } from '../signals.js';
 import { reportUsage, type UsageSink } from '../usage.js';

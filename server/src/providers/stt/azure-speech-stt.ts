@@ -1,5 +1,4 @@
-import { durationMs, type AudioFormat } from '@pichat/shared';
-import type { Logger } from '../../log.js';
+import { type AudioFormat, durationMs, type Logger } from '@pichat/shared';
 import type { SpeechToText, SttResult, SttStream } from '../../pipeline/providers.js';
 import { azureError } from '../azure/errors.js';
 import { exactArrayBuffer, type AzureCancellation, type AzureSpeechPorts, type PushStreamPort, type RecognizerPort } from '../azure/ports.js';

@@ -1,7 +1,6 @@
 import { toFile } from 'openai';
 import type OpenAI from 'openai';
-import { durationMs, encodeWav, type AudioFormat } from '@pichat/shared';
-import type { Logger } from '../../log.js';
+import { type AudioFormat, durationMs, encodeWav, type Logger } from '@pichat/shared';
 import type { SpeechToText, SttResult, SttStream } from '../../pipeline/providers.js';
 import { isAbortError, toProviderError } from '../errors.js';
 import { abortError } from '../signals.js';

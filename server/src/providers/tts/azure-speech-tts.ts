@@ -1,5 +1,4 @@
-import { SPEECH_FORMAT } from '@pichat/shared';
-import type { Logger } from '../../log.js';
+import { type Logger, SPEECH_FORMAT } from '@pichat/shared';
 import { raceAbort } from '../../pipeline/errors.js';
 import type { TextToSpeech, TtsStream } from '../../pipeline/providers.js';
 import { azureError } from '../azure/errors.js';

@@ -1,7 +1,7 @@
-import type { AudioFormat } from '@pichat/shared';
-import type { Logger } from '../../log.js';
+import type { AudioFormat, Logger } from '@pichat/shared';
 import type { TextToSpeech, TtsStream } from '../../pipeline/providers.js';
 import { httpError, isAbortError, toProviderError } from '../errors.js';
+import { linkSignal } from '../signals.js';
 import { reportUsage, type UsageSink } from '../usage.js';
 import { pcmChunks } from './pcm-body.js';
 
@@ -39,9 +39,7 @@ export class ElevenLabsTts implements TextToSpeech {
     if (signal.aborted) return;
     const base = (this.options.baseUrl ?? 'https://api.elevenlabs.io').replace(/\/+$/, '');
     const url = `${base}/v1/text-to-speech/${encodeURIComponent(this.options.voiceId)}/stream?output_format=pcm_16000`;
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const request = linkSignal(signal); // aborted at the end too: stopping the iteration closes the HTTP request
     try {
       let response: Response;
       try {
@@ -53,7 +51,7 @@ export class ElevenLabsTts implements TextToSpeech {
             model_id: this.options.modelId,
             ...(this.options.languageCode ? { language_code: this.options.languageCode } : {}),
           }),
-          signal: controller.signal,
+          signal: request.signal,
         });
       } catch (err) {
         if (signal.aborted || isAbortError(err)) return;
@@ -68,8 +66,8 @@ export class ElevenLabsTts implements TextToSpeech {
       if (signal.aborted || isAbortError(err)) return;
       throw err;
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      controller.abort();
+      request.dispose();
+      request.abort();
       reportUsage(this.options.onUsage, { provider: this.name, model: this.options.modelId, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
     }
   }

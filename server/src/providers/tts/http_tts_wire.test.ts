@@ -87,6 +87,24 @@ describe('OpenAI-compatible /v1/audio/speech (pcm) against a stand-in', () => {
     hold.open();
   });
 
+  it.each([
+    ['OpenAI', () => openAiTts().synthesize('Long text.', new AbortController().signal).chunks],
+    ['ElevenLabs', () => elevenLabs().synthesize('Long text.', new AbortController().signal).chunks],
+  ])('%s: a consumer that stops reading (no abort) closes the HTTP request', async (_name, chunks) => {
+    const hold = gate();
+    standin.setHandler(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/pcm' });
+      res.write(pcm(24000));
+      await hold.promise;
+    });
+    for await (const c of chunks()) {
+      expect(c.byteLength).toBeGreaterThan(0);
+      break;
+    }
+    expect(await within(standin.requests[0]!.closed, 1000, 'connection close')).toEqual({ early: true });
+    hold.open();
+  });
+
   it('a 500 before any audio is retried; a stalled body times out and falls back to the offline voice, resampled', async () => {
     standin.setHandler(async (_req, res) => {
       if (standin.requests.length === 1) return errorResponse(res, 500);

@@ -1,9 +1,8 @@
 import type OpenAI from 'openai';
-import type { AudioFormat } from '@pichat/shared';
-import type { Logger } from '../../log.js';
+import type { AudioFormat, Logger } from '@pichat/shared';
 import type { TextToSpeech, TtsStream } from '../../pipeline/providers.js';
 import { isAbortError, toProviderError } from '../errors.js';
-import { abortError } from '../signals.js';
+import { linkSignal } from '../signals.js';
 import { reportUsage, type UsageSink } from '../usage.js';
 import { pcmChunks } from './pcm-body.js';
 
@@ -41,9 +40,7 @@ export class OpenAiSpeechTts implements TextToSpeech {
 
   private async *chunks(text: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
     if (signal.aborted) return;
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const request = linkSignal(signal); // aborted at the end too: stopping the iteration closes the HTTP request
     try {
       let response: Response;
       try {
@@ -55,21 +52,19 @@ export class OpenAiSpeechTts implements TextToSpeech {
             response_format: 'pcm',
             ...(this.options.speed !== undefined ? { speed: this.options.speed } : {}),
           },
-          { signal: controller.signal },
+          { signal: request.signal },
         );
       } catch (err) {
-        if (signal.aborted || isAbortError(err)) throw abortError();
+        if (signal.aborted || isAbortError(err)) return;
         throw toProviderError(err, this.name);
       }
-      for await (const chunk of pcmChunks(response.body as AsyncIterable<Uint8Array> | null, signal, this.name)) {
-        yield chunk;
-      }
+      yield* pcmChunks(response.body as AsyncIterable<Uint8Array> | null, signal, this.name);
     } catch (err) {
       if (signal.aborted || isAbortError(err)) return; // an abort ends the stream quietly
       throw err;
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      controller.abort();
+      request.dispose();
+      request.abort();
       reportUsage(this.options.onUsage, { provider: this.name, model: this.options.model, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
     }
   }

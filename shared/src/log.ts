@@ -1,6 +1,7 @@
 /**
- * A minimal leveled logger, one line per event on stderr (journald adds timestamps under systemd). Messages are
- * fixed strings; variable data goes in `fields`. Never log transcripts, replies or tokens: logs end up in bug reports.
+ * A minimal leveled logger for the device daemon and the server, one line per event on stderr (journald adds
+ * timestamps under systemd). Messages are fixed strings; variable data goes in `fields`. Never put transcripts,
+ * replies, prompts or tokens in either: logs leave the machine in bug reports.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -39,7 +40,7 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   };
 }
 
-/** A logger that drops everything. */
+/** A logger that drops everything, for tests and benchmarks. */
 export const silentLogger: Logger = createLogger('silent');
 
 /** A logger that keeps its lines, for tests that assert on feedback. */
