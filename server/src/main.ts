@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import dotenv from 'dotenv';
 import { build } from './app.js';
-import { settingsEnv } from './chat/settings-env.js';
+import { requestedEspeakVoice, settingsEnv } from './chat/settings-env.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import type { DeviceRegistry } from './devices/registry.js';
 import { loadWebConfig, type WebConfig } from './http/web-config.js';
@@ -103,10 +103,7 @@ async function serve(config: ServerConfig, webConfig: WebConfig, store: SqliteSt
     // A text_to_speech request naming a voice: the offline voice those settings pick (a cloud TTS keeps its own).
     voiceFor: async (voice) => {
       if (providers.description.tts.provider !== offline.tts.name) return undefined;
-      const settings = await store.getSettings();
-      const gender = voice.gender === 'female' || voice.gender === 'male' ? voice.gender : settings.voice_settings.gender;
-      const accent = voice.accent?.trim() || settings.voice_settings.accent;
-      return offline.voiced(settingsEnv({ ...settings, voice_settings: { gender, accent } }, process.env).PICHAT_ESPEAK_VOICE);
+      return offline.voiced(requestedEspeakVoice(voice, await store.getSettings(), process.env));
     },
     // A throw (bad provider settings) keeps the old providers; app logs it.
     onSettingsChanged: async () => {

@@ -7,7 +7,8 @@ import type { RealtimeService } from '../realtime/service.js';
 import { ChatError, toChatError } from './errors.js';
 import { decodeChatRequest, encodeChat, type ChatRequest } from './protocol.js';
 import type { ConversationRecorder } from './recorder.js';
-import type { ChatService, RequestedVoice } from './service.js';
+import type { ChatService } from './service.js';
+import type { RequestedVoice } from './settings-env.js';
 import { BrowserVoiceTurn } from './voice.js';
 
 export interface ChatLimits {
@@ -145,7 +146,7 @@ export class ChatConnection {
         this.send('message_sent', { conversation_id: started.conversationId, turn_id: started.turnId }, rid);
         if (request.payload.is_audio) {
           const result = await started.done;
-          if (result.reply) await this.speak(result.reply, rid, started.turnId);
+          if (result.reply) await this.speak(result.reply, rid, { turnId: started.turnId });
         }
         return;
       }
@@ -156,7 +157,7 @@ export class ChatConnection {
       case 'update_settings':
         return this.send('settings_updated', { settings: await service.updateSettings(request.payload, this.id) }, rid);
       case 'text_to_speech':
-        return this.speak(request.payload.text, rid, undefined, { gender: request.payload.voice_gender, accent: request.payload.voice_accent });
+        return this.speak(request.payload.text, rid, { voice: { gender: request.payload.voice_gender, accent: request.payload.voice_accent } });
       case 'speech_to_text': {
         const audio = Buffer.from(request.payload.audio_data, 'base64');
         const heard = await service.speechToText(audio, AbortSignal.timeout(30_000));
@@ -189,7 +190,8 @@ export class ChatConnection {
     }
   }
 
-  private async speak(text: string, rid: string | undefined, turnId?: string, voice?: RequestedVoice): Promise<void> {
+  /** Sends `text` spoken as an `audio` message: `turnId` ties it to a turn, `voice` names the voice to use. */
+  private async speak(text: string, rid: string | undefined, { turnId, voice }: { turnId?: string; voice?: RequestedVoice } = {}): Promise<void> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 60_000);
     try {

@@ -10,13 +10,8 @@ import type { ChatPayload } from './protocol.js';
 import { realtimeTextTurn } from './realtime-text.js';
 import { WEB_CHANNEL } from './voice.js';
 import { titleFrom, type ConversationRecorder } from './recorder.js';
+import type { RequestedVoice } from './settings-env.js';
 import { conversationWire, messageWire, searchHitWire, settingsWire } from './wire.js';
-
-/** A voice a request names: gender (`female`, `male`) and accent (a locale or an accent's name), both optional. */
-export interface RequestedVoice {
-  gender?: string;
-  accent?: string;
-}
 
 export interface ChatServiceDeps {
   store: Store;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../store/store.js';
-import { settingsEnv } from './settings-env.js';
+import { requestedEspeakVoice, settingsEnv } from './settings-env.js';
 
 describe('settingsEnv: web settings over the provider environment', () => {
   it('leaves the environment alone for empty settings', () => {
@@ -39,5 +39,19 @@ describe('settingsEnv: web settings over the provider environment', () => {
   });
   it('uses a locale accent as the language when none is set', () => {
     expect(settingsEnv({ ...DEFAULT_SETTINGS, voice_settings: { gender: '', accent: 'en-GB' } }, {}).PICHAT_LANGUAGE).toBe('en-GB');
+  });
+});
+
+describe('requestedEspeakVoice: a text_to_speech request naming a voice', () => {
+  const saved = { ...DEFAULT_SETTINGS, voice_settings: { gender: 'female' as const, accent: 'british' } };
+  it("lays the request's gender and accent over the saved settings", () => {
+    expect(requestedEspeakVoice({ gender: 'male', accent: 'polish' }, saved, {})).toBe('pl-pl');
+    expect(requestedEspeakVoice({ gender: 'male' }, saved, {})).toBe('en-gb');
+    expect(requestedEspeakVoice({ accent: 'en-AU' }, saved, {})).toBe('en-au+f3');
+  });
+  it('keeps the setting for an unknown gender or an empty accent, and the environment where settings are empty', () => {
+    expect(requestedEspeakVoice({ gender: 'robot', accent: '  ' }, saved, {})).toBe('en-gb+f3');
+    expect(requestedEspeakVoice({}, DEFAULT_SETTINGS, { PICHAT_ESPEAK_VOICE: 'en-gb-x-rp' })).toBe('en-gb-x-rp');
+    expect(requestedEspeakVoice({}, DEFAULT_SETTINGS, {})).toBe('en-us');
   });
 });

@@ -50,3 +50,20 @@ export function settingsEnv(settings: Settings, env: NodeJS.ProcessEnv): NodeJS.
   }
   return out;
 }
+
+/** A voice a request names: gender (`female`, `male`) and accent (a locale or an accent's name), both optional. */
+export interface RequestedVoice {
+  gender?: string;
+  accent?: string;
+}
+
+/**
+ * The offline (espeak-ng) voice for a request naming `voice`: what `settingsEnv` picks for the saved settings with the
+ * request's gender and accent laid over them. A gender other than female or male, or an empty accent, keeps the
+ * setting's.
+ */
+export function requestedEspeakVoice(voice: RequestedVoice, settings: Settings, env: NodeJS.ProcessEnv): string {
+  const gender = voice.gender === 'female' || voice.gender === 'male' ? voice.gender : settings.voice_settings.gender;
+  const accent = voice.accent?.trim() || settings.voice_settings.accent;
+  return settingsEnv({ ...settings, voice_settings: { gender, accent } }, env).PICHAT_ESPEAK_VOICE || 'en-us';
+}
