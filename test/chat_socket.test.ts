@@ -4,7 +4,7 @@ import { ChatClient, login } from './support/chat-client.js';
 import { TestDevice } from './support/device-client.js';
 import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import type { RequestedVoice } from '../server/src/chat/service.js';
+import type { RequestedVoice } from '../server/src/chat/settings-env.js';
 import type { TextToSpeech } from '../server/src/pipeline/providers.js';
 
 describe('/ws/chat: every action of the web chat protocol', () => {

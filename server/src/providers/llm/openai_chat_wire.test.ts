@@ -178,10 +178,9 @@ describe('OpenAI-compatible streaming chat against a loopback stand-in', () => {
       await never.promise;
     });
     const guarded = timeoutChat(model(), { firstMs: 2000, idleMs: 150 });
-    const started = performance.now();
     const err = await failure(guarded.stream(messages, new AbortController().signal));
     expect(err).toMatchObject({ code: 'timeout', retryable: true });
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect((err as Error).message).toMatch(/no next chunk within 150 ms/); // the idle limit, not the first-token one
     expect(await within(standin.requests[0]!.closed, 2000, 'connection close')).toEqual({ early: true });
   });
 
