@@ -137,7 +137,7 @@ export function build(deps: AppDeps): App {
     },
   };
   const hub = new DeviceHub(registry, sessionDeps);
-  void deps.realtime?.attach({ ...(store ? { store } : {}), live });
+  void deps.realtime?.attach({ ...(store ? { store } : {}), live, conversationIdleMs: web.conversationIdleMs });
   const providers = (): TurnProviders => sessionDeps.providers;
 
   let auth: Auth | undefined;

@@ -1,5 +1,6 @@
 import { SPEECH_FORMAT } from '@pichat/shared';
 import { silentLogger } from '../../shared/src/log.js';
+import type { AppDeps } from '../../server/src/app.js';
 import { createRealtime } from '../../server/src/realtime/create.js';
 import type { RealtimeService } from '../../server/src/realtime/service.js';
 import { FakeStt, FakeTts } from '../../server/src/testing/fakes.js';
@@ -23,6 +24,7 @@ export interface RealtimeTestServer extends TestServer {
 export async function startRealtimeServer(
   standinOptions: Partial<StandinOptions> = {},
   env: Record<string, string> = {},
+  app: Pick<AppDeps, 'web'> = {},
 ): Promise<RealtimeTestServer> {
   const standin = await RealtimeStandin.start({ apiKey: RT_KEY, ...standinOptions });
   const localTts = new FakeTts({ msPerChar: 2 });
@@ -41,7 +43,7 @@ export async function startRealtimeServer(
     },
     { tts: localTts, stt: new FakeStt(() => ({ text: 'recovered words' })), log: silentLogger, wsOptions: { ca: standin.ca } },
   );
-  const server = await startTestServer({ store: true, realtime });
+  const server = await startTestServer({ store: true, realtime, ...app });
   return {
     ...server,
     standin,

@@ -211,7 +211,7 @@ export class ChatConnection {
     if (previous && !previous.turn.isFinished) void previous.supersede();
     const id = turnId ?? `ptt-${randomBytes(6).toString('hex')}`;
     const realtime = this.deps.realtime;
-    const route = realtime?.route(this.realtimeHolder(conversationId));
+    const route = realtime?.route(this.realtimeHolder(conversationId), conversationId ? { conversationId } : {});
     const voice = new BrowserVoiceTurn(this.deps.providers(), this.deps.recorder, this.transport(), {
       turnId: id,
       ...(conversationId ? { conversationId } : {}),

@@ -163,7 +163,7 @@ export class ChatService {
     const mark = (name: string): void => void (timings[name] = Math.round((performance.now() - started) * 100) / 100);
     const observer = this.deps.recorder.begin({ source: 'web', conversationId }, turnId);
     const realtime = this.deps.realtime;
-    const route: RealtimeRoute = realtime && realtimeHolder ? realtime.route(realtimeHolder) : { kind: 'pipeline' };
+    const route: RealtimeRoute = realtime && realtimeHolder ? realtime.route(realtimeHolder, { conversationId }) : { kind: 'pipeline' };
     const controller = new AbortController();
     this.running.add(controller);
     const timer = setTimeout(() => controller.abort(), this.deps.replyTimeoutMs ?? 120_000);

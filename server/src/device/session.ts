@@ -241,7 +241,7 @@ export class DeviceSession {
         this.onAction(action);
       },
     };
-    const route = this.deps.realtime?.route(this.holder, this.device.id) ?? { kind: 'pipeline' as const };
+    const route = this.deps.realtime?.route(this.holder, { deviceId: this.device.id }) ?? { kind: 'pipeline' as const };
     let turn: VoiceTurn;
     if (route.kind === 'realtime') {
       this.deps.realtime!.attribute(message.turnId, { deviceId: this.device.id, ...(observer ? { observer } : {}) });

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientOptions as WsClientOptions } from 'ws';
+import type { Logger } from '@pichat/shared';
 import type { TurnObserver } from '../chat/recorder.js';
 import type { LiveBus } from '../live/bus.js';
-import type { Logger } from '@pichat/shared';
 import type { Brain, SpeechToText, TextToSpeech } from '../pipeline/providers.js';
 import type { ProviderError } from '../providers/errors.js';
 import type { CompiledSkill } from '../skills/index.js';
 import { DEFAULT_SETTINGS, type Settings, type Store } from '../store/store.js';
 import { DEFAULT_INSTRUCTIONS, type RealtimeSetup } from './config.js';
 import { openAiConnector, type RealtimeConnector } from './connector.js';
-import type { RealtimeSessionConfig } from './events.js';
+import { textItem, type ClientEvent, type RealtimeSessionConfig } from './events.js';
 import { unavailableNotice } from './explain.js';
 import { RealtimeSession, type UsageReport } from './session.js';
 import { RealtimeUpstream } from './upstream.js';
@@ -48,6 +48,12 @@ export interface RealtimeStatus {
 }
 
 /**
+ * Most messages of the conversation replayed into a reopened link (after an idle close, a drop or a new model): the
+ * recent exchanges a follow-up question leans on, a few hundred tokens of text input.
+ */
+const REPLAY_MESSAGES = 20;
+
+/**
  * Realtime mode for the whole server: decides per turn whether it goes to the realtime model or the pipeline
  * (settings, per-device override, availability, fallback after a failure), owns one `RealtimeSession` per device or
  * browser, records usage and cost in the store and publishes them live (`realtime_usage`).
@@ -61,6 +67,9 @@ export class RealtimeService {
   private readonly fallbackUntil = new Map<string, number>();
   private readonly noticed = new Set<string>();
   private readonly attribution = new Map<string, { deviceId?: string; observer?: TurnObserver }>();
+  /** Whose each holder is: its device, or its browser's conversation. */
+  private readonly where = new Map<string, { deviceId?: string; conversationId?: string }>();
+  private conversationIdleMs = 600_000;
   private readonly connector: RealtimeConnector;
   private store: Store | undefined;
   private live: LiveBus | undefined;
@@ -80,8 +89,9 @@ export class RealtimeService {
   }
 
   /** Gives the service the app's store (settings, usage) and live bus; build() calls it. Resolves once settings are read. */
-  async attach(parts: { store?: Store; live?: LiveBus }): Promise<void> {
+  async attach(parts: { store?: Store; live?: LiveBus; conversationIdleMs?: number }): Promise<void> {
     if (parts.live) this.live = parts.live;
+    if (parts.conversationIdleMs !== undefined) this.conversationIdleMs = parts.conversationIdleMs;
     if (parts.store && parts.store !== this.store) {
       this.store = parts.store;
       try {
@@ -103,7 +113,7 @@ export class RealtimeService {
     this.settings = next;
     const after = this.sessionConfig();
     for (const s of this.sessions.values()) {
-      if (before.model !== after.model) s.upstream.restart();
+      if (before.model !== after.model) s.restart();
       else if (before.voice !== after.voice || before.instructions !== after.instructions || before.language !== after.language) s.upstream.reconfigure();
     }
     this.fallbackUntil.clear();
@@ -116,8 +126,13 @@ export class RealtimeService {
     return perDevice || this.settings.voice_mode || this.deps.setup.defaultMode;
   }
 
-  /** Decides where the next turn of `holder` goes. */
-  route(holder: string, deviceId?: string): RealtimeRoute {
+  /**
+   * Decides where the next turn of `holder` goes: a device (`deviceId`), or a browser in conversation
+   * `conversationId` (none yet for a new one).
+   */
+  route(holder: string, where: { deviceId?: string; conversationId?: string } = {}): RealtimeRoute {
+    const { deviceId } = where;
+    this.where.set(holder, where);
     if (this.modeFor(deviceId) !== 'realtime') return { kind: 'pipeline' };
     const reason = this.unavailable;
     if (reason) {
@@ -151,6 +166,7 @@ export class RealtimeService {
   release(holder: string): void {
     this.sessions.get(holder)?.close();
     this.sessions.delete(holder);
+    this.where.delete(holder);
     this.fallbackUntil.delete(holder);
     this.noticed.delete(holder);
   }
@@ -206,9 +222,10 @@ export class RealtimeService {
       reconnectBaseMs: setup.reconnectBaseMs,
       reconnectMaxMs: setup.reconnectMaxMs,
       maxQueueBytes: 4 * 1024 * 1024,
+      context: () => this.conversationSoFar(holder, session),
       log,
     });
-    const session = new RealtimeSession({
+    const session: RealtimeSession = new RealtimeSession({
       id: `rt_${randomBytes(6).toString('hex')}`,
       upstream,
       turn: {
@@ -229,6 +246,35 @@ export class RealtimeService {
     });
     this.sessions.set(holder, session);
     return session;
+  }
+
+  /**
+   * What `holder`'s conversation holds so far, as text items for its reopened link: the last REPLAY_MESSAGES messages
+   * of the conversation its next turn will be recorded in. A browser's is the one it is in; otherwise the one the
+   * session's latest finished turn went to; a device without one (its first turn here, or one still running) continues
+   * its latest conversation, unless the user asked for a new one. A device's conversation idle for longer than a
+   * conversation lasts is over (the recorder starts a new one): nothing is replayed.
+   */
+  private async conversationSoFar(holder: string, session: RealtimeSession): Promise<ClientEvent[]> {
+    const store = this.store;
+    if (!store) return [];
+    const where = this.where.get(holder) ?? {};
+    let conversationId = where.conversationId;
+    for (const turnId of session.finishedTurnIds) {
+      if (conversationId) break;
+      conversationId = await this.attribution.get(turnId)?.observer?.recordedIn();
+    }
+    if (!conversationId && where.deviceId && !session.forgot) {
+      conversationId = (await store.listConversations({ deviceId: where.deviceId, limit: 1 }))[0]?.id;
+    }
+    if (!conversationId) return [];
+    if (where.deviceId) {
+      const conversation = await store.getConversation(conversationId);
+      if (!conversation || this.now() - Date.parse(conversation.lastMessageAt) >= this.conversationIdleMs) return [];
+    }
+    const messages = await store.listMessages(conversationId, { limit: REPLAY_MESSAGES });
+    const flavor = this.sessionConfig().flavor;
+    return messages.filter((m) => m.text.trim()).map((m) => textItem(flavor, m.role, m.text));
   }
 
   private onFailure(holder: string, error: ProviderError, phase: string): void {

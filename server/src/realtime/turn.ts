@@ -55,6 +55,8 @@ export interface TurnLink {
   /** Stops this turn's response (if it is running or about to be created). */
   cancel(turn: RealtimeTurn): void;
   flavor(): 'ga' | 'beta';
+  /** "New conversation": the model forgets everything said so far, and none of it is replayed later. */
+  forgetConversation(): void;
 }
 
 export interface RealtimeTurnOptions {
@@ -330,11 +332,16 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
     const answer = match.skill.answer(match.slots, { ...this.options.context, now: this.options.now?.() ?? new Date() });
     result.handler = match.skill.name;
     for (const action of answer.actions) this.options.onAction?.(action);
-    const flavor = this.link.flavor();
-    if (this.assistantItemId) this.link.send(deleteItem(this.assistantItemId));
-    if (this.typed !== undefined && !this.typedSent) this.link.send(textItem(flavor, 'user', this.typed));
+    if (answer.actions.some((a) => a.type === 'new_conversation')) {
+      this.link.forgetConversation(); // the model starts afresh too
+    } else {
+      // The model's conversation keeps the exchange, in place of its own cancelled answer.
+      const flavor = this.link.flavor();
+      if (this.assistantItemId) this.link.send(deleteItem(this.assistantItemId));
+      if (this.typed !== undefined && !this.typedSent) this.link.send(textItem(flavor, 'user', this.typed));
+      if (answer.text) this.link.send(textItem(flavor, 'assistant', answer.text));
+    }
     if (answer.text) {
-      this.link.send(textItem(flavor, 'assistant', answer.text));
       this.sink.send({ type: 'reply.delta', turnId: this.id, text: answer.text });
       await this.speak(answer.text);
     }

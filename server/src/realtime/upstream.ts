@@ -16,6 +16,12 @@ export interface UpstreamOptions {
   reconnectMaxMs: number;
   /** Most bytes of events queued while the connection opens; older audio is dropped beyond it. */
   maxQueueBytes: number;
+  /**
+   * The conversation so far, as items to send after `session.update` whenever the link (re)opens: a new connection
+   * is a new conversation upstream, and without them the model would forget what was said before an idle close or
+   * a drop. Read before connecting; a failure is logged and replays nothing.
+   */
+  context?: () => Promise<readonly ClientEvent[]>;
   log: Logger;
   random?: () => number;
   now?: () => number;
@@ -34,7 +40,7 @@ export interface UpstreamListener {
  * One supervised connection to a realtime model, owned by the server (a device or browser never sees it):
  *
  * ```
- *  idle ── send()/open() ──► connecting ── open ──► open ── session.update, then the queued events
+ *  idle ── send()/open() ──► connecting ── open ──► open ── session.update, the conversation so far, the queued events
  *   ▲                           │ refused (401/403/404)        │ dropped, heartbeat missed
  *   │ idleCloseMs unused         ▼                              ▼
  *   └──────────────────────  refused (until open())        waiting ── backoff (jitter) ──► connecting
@@ -148,6 +154,8 @@ export class RealtimeUpstream {
     this.current = 'connecting';
     this.connects++;
     const config = this.options.config();
+    const context = await this.readContext();
+    if (generation !== this.generation || (this.current as UpstreamState) !== 'connecting') return;
     let socket: RealtimeSocket;
     try {
       socket = await this.options.connector(config, {
@@ -187,10 +195,20 @@ export class RealtimeUpstream {
     this.pingTimer = setInterval(() => this.heartbeat(), this.options.pingIntervalMs);
     this.pingTimer.unref();
     socket.send(sessionUpdate(config));
+    for (const event of context) socket.send(event);
     const queued = this.queue;
     this.clearQueue();
     for (const { event } of queued) socket.send(event);
     this.listener?.open?.();
+  }
+
+  private async readContext(): Promise<readonly ClientEvent[]> {
+    try {
+      return (await this.options.context?.()) ?? [];
+    } catch (err) {
+      this.options.log.warn('realtime link: reading the conversation to replay failed', { error: err });
+      return [];
+    }
   }
 
   private heartbeat(): void {

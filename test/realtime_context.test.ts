@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestDevice } from './support/device-client.js';
+import { eventually } from './support/eventually.js';
+import { pushToTalk, startRealtimeServer, type RealtimeTestServer } from './support/realtime-server.js';
+
+let server: RealtimeTestServer | undefined;
+let device: TestDevice | undefined;
+afterEach(async () => {
+  await device?.close();
+  await server?.close();
+  device = server = undefined;
+});
+
+/** Client event types (and the text of conversation items) sent on upstream connection `n` (1-based), in order. */
+function sentOn(n: number): string[] {
+  return server!.standin.events
+    .filter((e) => e.connection === n)
+    .map(({ event }) => {
+      if (event.type !== 'conversation.item.create') return String(event.type);
+      const item = event.item as { role: string; content: { text: string }[] };
+      return `${item.role}: ${item.content[0]!.text}`;
+    })
+    .filter((t) => t !== 'input_audio_buffer.append');
+}
+
+async function linkIdle(): Promise<void> {
+  const holder = `device:${server!.store!.devices.list()[0]!.id}`;
+  await eventually(() => server!.realtime.session(holder)?.upstream.state === 'idle', 5000, 'the link closed as unused');
+}
+
+describe('a realtime conversation across upstream connections', () => {
+  it('a follow-up after the unused link closed: the new connection gets the conversation so far first', async () => {
+    server = await startRealtimeServer(
+      { transcript: (n) => (n === 0 ? 'who wrote hamlet' : 'when was he born'), reply: (n) => ({ text: n === 0 ? 'William Shakespeare.' : 'In 1564.' }) },
+      { PICHAT_REALTIME_IDLE_CLOSE_MS: '200' },
+    );
+    device = await TestDevice.ready(server.url, server.token);
+    await pushToTalk(device, 't1');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
+    await eventually(async () => (await server!.store!.listConversations())[0]?.messageCount === 2, 5000, 'the first exchange recorded');
+    await linkIdle();
+
+    await pushToTalk(device, 't2');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
+    expect(server.standin.connections).toBe(2);
+    expect(sentOn(2)).toEqual([
+      'session.update',
+      'user: who wrote hamlet',
+      'assistant: William Shakespeare.',
+      'input_audio_buffer.clear',
+      'input_audio_buffer.commit',
+      'response.create',
+    ]);
+    const [conversation] = await server.store!.listConversations();
+    expect(conversation!.messageCount).toBe(4); // one conversation goes on, in the history as upstream
+  });
+
+  it('"start a new conversation": the model starts afresh, and nothing earlier is replayed', async () => {
+    const transcripts = ['who wrote hamlet', "let's start a new conversation", 'when was he born'];
+    server = await startRealtimeServer({ transcript: (n) => transcripts[n] ?? '' });
+    device = await TestDevice.ready(server.url, server.token);
+    await pushToTalk(device, 't1');
+    await device.waitFor('turn.done', (m) => m.turnId === 't1');
+    await pushToTalk(device, 't2');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'new_conversation' });
+    await linkIdle(); // the link restarted: the next turn opens a new, empty conversation upstream
+
+    await pushToTalk(device, 't3');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't3')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
+    expect(server.standin.connections).toBe(2);
+    expect(sentOn(2)).toEqual(['session.update', 'input_audio_buffer.clear', 'input_audio_buffer.commit', 'response.create']);
+    await eventually(async () => (await server!.store!.listConversations()).length === 2, 5000, 'a second conversation');
+  });
+
+  it('a device whose conversation is over (idle longer than a conversation lasts) starts a new one upstream too', async () => {
+    // Conversations that last 0 ms: every turn starts a new one, in the history and upstream alike.
+    server = await startRealtimeServer({}, { PICHAT_REALTIME_IDLE_CLOSE_MS: '200' }, { web: { conversationIdleMs: 0 } });
+    device = await TestDevice.ready(server.url, server.token);
+    await pushToTalk(device, 't1');
+    await device.waitFor('turn.done', (m) => m.turnId === 't1');
+    await eventually(async () => (await server!.store!.listConversations())[0]?.messageCount === 2, 5000, 'the first exchange recorded');
+    await linkIdle();
+
+    await pushToTalk(device, 't2');
+    await device.waitFor('turn.done', (m) => m.turnId === 't2');
+    expect(sentOn(2)).toEqual(['session.update', 'input_audio_buffer.clear', 'input_audio_buffer.commit', 'response.create']);
+    await eventually(async () => (await server!.store!.listConversations()).length === 2, 5000, 'a second conversation');
+  });
+});
