@@ -137,7 +137,7 @@ export function build(deps: AppDeps): App {
     },
   };
   const hub = new DeviceHub(registry, sessionDeps);
-  void deps.realtime?.attach({ ...(store ? { store } : {}), live, conversationIdleMs: web.conversationIdleMs });
+  void deps.realtime?.attach({ ...(store ? { store } : {}), live, ...(recorder ? { recorder } : {}) });
   const providers = (): TurnProviders => sessionDeps.providers;
 
   let auth: Auth | undefined;

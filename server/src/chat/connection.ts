@@ -236,8 +236,9 @@ export class ChatConnection {
    * another conversation closes this connection's realtime session and the next turn opens a fresh one.
    */
   private realtimeHolder(conversationId: string | undefined): string {
-    if (conversationId && this.realtimeConversation && conversationId !== this.realtimeConversation) this.deps.realtime?.release(this.holder);
-    if (conversationId) this.realtimeConversation = conversationId;
+    // Another conversation, or a new chat (no id yet): the model's conversation is not that one.
+    if (this.realtimeConversation && conversationId !== this.realtimeConversation) this.deps.realtime?.release(this.holder);
+    this.realtimeConversation = conversationId;
     return this.holder;
   }
 

@@ -85,6 +85,16 @@ export class ConversationRecorder implements TurnRecorder {
     return this.fresh.delete(deviceId);
   }
 
+  /**
+   * The conversation a device's next turn continues: its latest, while younger than `idleMs` and no "new conversation"
+   * was asked for; undefined when the next turn starts a new one. Changes nothing.
+   */
+  async nextConversation(deviceId: string): Promise<string | undefined> {
+    if (this.fresh.has(deviceId)) return undefined;
+    const [latest] = await this.store.listConversations({ deviceId, limit: 1 });
+    return latest && this.now().getTime() - Date.parse(latest.lastMessageAt) < this.options.idleMs ? latest.id : undefined;
+  }
+
   now(): Date {
     return this.options.now?.() ?? new Date();
   }
@@ -246,8 +256,8 @@ class Recording implements TurnObserver {
     }
     const deviceId = this.origin.source === 'device' ? this.origin.deviceId : undefined;
     if (deviceId && !this.recorder.takeFresh(deviceId)) {
-      const [latest] = await store.listConversations({ deviceId, limit: 1 });
-      if (latest && now.getTime() - Date.parse(latest.lastMessageAt) < this.recorder.options.idleMs) return latest.id;
+      const current = await this.recorder.nextConversation(deviceId);
+      if (current) return current;
     }
     const created = await store.createConversation({ title: titleFrom(this.transcript), ...(deviceId ? { deviceId } : {}), at: now });
     this.publish('conversation_created', { conversation: conversationWire(created) });

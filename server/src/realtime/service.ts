@@ -47,6 +47,11 @@ export interface RealtimeStatus {
   sessions: { id: string; holder: string; state: string; cost: number; fallback_until: string | null }[];
 }
 
+/** Which conversation a device's next turn continues (ConversationRecorder.nextConversation). */
+export interface ConversationLookup {
+  nextConversation(deviceId: string): Promise<string | undefined>;
+}
+
 /**
  * Most messages of the conversation replayed into a reopened link (after an idle close, a drop or a new model): the
  * recent exchanges a follow-up question leans on, a few hundred tokens of text input.
@@ -69,7 +74,7 @@ export class RealtimeService {
   private readonly attribution = new Map<string, { deviceId?: string; observer?: TurnObserver }>();
   /** Whose each holder is: its device, or its browser's conversation. */
   private readonly where = new Map<string, { deviceId?: string; conversationId?: string }>();
-  private conversationIdleMs = 600_000;
+  private recorder: ConversationLookup | undefined;
   private readonly connector: RealtimeConnector;
   private store: Store | undefined;
   private live: LiveBus | undefined;
@@ -88,10 +93,13 @@ export class RealtimeService {
     this.attach({ ...(deps.store ? { store: deps.store } : {}), ...(deps.live ? { live: deps.live } : {}) });
   }
 
-  /** Gives the service the app's store (settings, usage) and live bus; build() calls it. Resolves once settings are read. */
-  async attach(parts: { store?: Store; live?: LiveBus; conversationIdleMs?: number }): Promise<void> {
+  /**
+   * Gives the service the app's store (settings, usage), live bus and conversation recorder; build() calls it.
+   * Resolves once settings are read.
+   */
+  async attach(parts: { store?: Store; live?: LiveBus; recorder?: ConversationLookup }): Promise<void> {
     if (parts.live) this.live = parts.live;
-    if (parts.conversationIdleMs !== undefined) this.conversationIdleMs = parts.conversationIdleMs;
+    if (parts.recorder) this.recorder = parts.recorder;
     if (parts.store && parts.store !== this.store) {
       this.store = parts.store;
       try {
@@ -222,10 +230,10 @@ export class RealtimeService {
       reconnectBaseMs: setup.reconnectBaseMs,
       reconnectMaxMs: setup.reconnectMaxMs,
       maxQueueBytes: 4 * 1024 * 1024,
-      context: () => this.conversationSoFar(holder, session),
+      context: () => this.conversationSoFar(holder),
       log,
     });
-    const session: RealtimeSession = new RealtimeSession({
+    const session = new RealtimeSession({
       id: `rt_${randomBytes(6).toString('hex')}`,
       upstream,
       turn: {
@@ -250,28 +258,16 @@ export class RealtimeService {
 
   /**
    * What `holder`'s conversation holds so far, as text items for its reopened link: the last REPLAY_MESSAGES messages
-   * of the conversation its next turn will be recorded in. A browser's is the one it is in; otherwise the one the
-   * session's latest finished turn went to; a device without one (its first turn here, or one still running) continues
-   * its latest conversation, unless the user asked for a new one. A device's conversation idle for longer than a
-   * conversation lasts is over (the recorder starts a new one): nothing is replayed.
+   * of the conversation its next turn will be recorded in. A browser's is the one it is in (none for a new chat); a
+   * device's is the one the recorder continues (none once it is idle for longer than a conversation lasts, or after
+   * "new conversation").
    */
-  private async conversationSoFar(holder: string, session: RealtimeSession): Promise<ClientEvent[]> {
+  private async conversationSoFar(holder: string): Promise<ClientEvent[]> {
     const store = this.store;
     if (!store) return [];
     const where = this.where.get(holder) ?? {};
-    let conversationId = where.conversationId;
-    for (const turnId of session.finishedTurnIds) {
-      if (conversationId) break;
-      conversationId = await this.attribution.get(turnId)?.observer?.recordedIn();
-    }
-    if (!conversationId && where.deviceId && !session.forgot) {
-      conversationId = (await store.listConversations({ deviceId: where.deviceId, limit: 1 }))[0]?.id;
-    }
+    const conversationId = where.deviceId ? await this.recorder?.nextConversation(where.deviceId) : where.conversationId;
     if (!conversationId) return [];
-    if (where.deviceId) {
-      const conversation = await store.getConversation(conversationId);
-      if (!conversation || this.now() - Date.parse(conversation.lastMessageAt) >= this.conversationIdleMs) return [];
-    }
     const messages = await store.listMessages(conversationId, { limit: REPLAY_MESSAGES });
     const flavor = this.sessionConfig().flavor;
     return messages.filter((m) => m.text.trim()).map((m) => textItem(flavor, m.role, m.text));

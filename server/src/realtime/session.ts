@@ -55,10 +55,6 @@ export class RealtimeSession implements TurnLink {
   private readonly byEventId = new Map<string, RealtimeTurn>();
   private active: string | undefined;
   private seq = 0;
-  /** This conversation's turns, oldest first (a "new conversation" clears them): what a reopened link replays. */
-  private conversation: RealtimeTurn[] = [];
-  /** A "new conversation" was asked for in this session. */
-  forgot = false;
 
   constructor(private readonly options: RealtimeSessionOptions) {
     options.upstream.listen({
@@ -83,28 +79,25 @@ export class RealtimeSession implements TurnLink {
     const turn = new RealtimeTurn(this, sink, options, this.options.turn);
     this.recent.push(turn);
     if (this.recent.length > RECENT_TURNS) this.recent.shift();
-    this.conversation.push(turn);
-    if (this.conversation.length > RECENT_TURNS) this.conversation.shift();
     return turn;
   }
 
-  /** Ids of this conversation's finished turns, newest first: where to look for what was said so far. */
-  get finishedTurnIds(): string[] {
-    return this.conversation.filter((t) => t.isFinished).map((t) => t.id).reverse();
-  }
-
   forgetConversation(): void {
-    this.conversation = [];
-    this.forgot = true;
-    this.restart(); // a new connection is a new, empty conversation upstream
+    this.restart(); // a new connection is a new, empty conversation upstream (the recorder marks the new one)
   }
 
-  /** Drops the link's connection; the next turn opens a new one, which owes nothing the old one was asked for. */
+  /**
+   * Drops the link's connection; the next turn opens a new one, which owes nothing the old one was asked for: turns
+   * still waiting on it fail (with the usual explanation), and earlier replies can no longer be truncated there.
+   */
   restart(): void {
+    const waiting = new Set([...this.awaitingCommit, ...this.awaitingResponse].filter((t) => t.wantsEvents));
     this.active = undefined;
     this.awaitingCommit = [];
     this.awaitingResponse = [];
+    for (const t of this.recent) t.assistantItemId = undefined;
     this.options.upstream.restart();
+    for (const t of waiting) t.fail(new ProviderError('network', 'openai-realtime: link restarted', { provider: 'openai-realtime' }), 'dropped');
   }
 
   /** The client reported how much of a reply it played; an interrupted reply is cut there upstream too. */

@@ -153,9 +153,9 @@ export class RealtimeUpstream {
     const generation = ++this.generation;
     this.current = 'connecting';
     this.connects++;
-    const config = this.options.config();
     const context = await this.readContext();
     if (generation !== this.generation || (this.current as UpstreamState) !== 'connecting') return;
+    const config = this.options.config();
     let socket: RealtimeSocket;
     try {
       socket = await this.options.connector(config, {
