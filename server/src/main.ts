@@ -13,7 +13,8 @@ import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import dotenv from 'dotenv';
 import { build } from './app.js';
-import { requestedEspeakVoice, settingsEnv } from './chat/settings-env.js';
+import { requestedTts } from './chat/requested-voice.js';
+import { settingsEnv } from './chat/settings-env.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import type { DeviceRegistry } from './devices/registry.js';
 import { loadWebConfig, type WebConfig } from './http/web-config.js';
@@ -100,11 +101,8 @@ async function serve(config: ServerConfig, webConfig: WebConfig, store: SqliteSt
       },
       probe: (ms?: number) => providers.probe(ms),
     },
-    // A text_to_speech request naming a voice: the offline voice those settings pick (a cloud TTS keeps its own).
-    voiceFor: async (voice) => {
-      if (providers.description.tts.provider !== offline.tts.name) return undefined;
-      return offline.voiced(requestedEspeakVoice(voice, await store.getSettings(), process.env));
-    },
+    // A text_to_speech request naming a voice: the offline or Azure voice those settings pick (requested-voice.ts).
+    voiceFor: async (voice) => requestedTts(voice, await store.getSettings(), process.env, providers, offline),
     // A throw (bad provider settings) keeps the old providers; app logs it.
     onSettingsChanged: async () => {
       const next = await makeProviders();

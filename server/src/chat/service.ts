@@ -24,8 +24,8 @@ export interface ChatServiceDeps {
   onSettingsChanged?: (settings: Settings) => void | Promise<void>;
   /**
    * The speech for a `text_to_speech` request that names a voice (seed 002's `voice_gender`, `voice_accent`), or
-   * undefined to speak with the configured one (main: the offline voice those settings pick; cloud voices are not
-   * chosen per request).
+   * undefined to speak with the configured one (main: requested-voice.ts, the offline or Azure voice those settings
+   * pick).
    */
   voiceFor?: (voice: RequestedVoice) => Promise<TextToSpeech | undefined>;
   /** Longest text reply, ms, before it is cut (default 120 000). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../store/store.js';
-import { requestedEspeakVoice, settingsEnv } from './settings-env.js';
+import { DEFAULT_SETTINGS, type Settings } from '../store/store.js';
+import { requestedVoiceEnv, settingsEnv } from './settings-env.js';
 
 describe('settingsEnv: web settings over the provider environment', () => {
   it('leaves the environment alone for empty settings', () => {
@@ -42,16 +42,18 @@ describe('settingsEnv: web settings over the provider environment', () => {
   });
 });
 
-describe('requestedEspeakVoice: a text_to_speech request naming a voice', () => {
-  const saved = { ...DEFAULT_SETTINGS, voice_settings: { gender: 'female' as const, accent: 'british' } };
+describe('requestedVoiceEnv: a text_to_speech request naming a voice', () => {
+  const saved: Settings = { ...DEFAULT_SETTINGS, voice_settings: { gender: 'female', accent: 'british' } };
+  const espeak = (voice: { gender?: string; accent?: string }, settings = saved, env: NodeJS.ProcessEnv = {}): string | undefined =>
+    requestedVoiceEnv(voice, settings, env).PICHAT_ESPEAK_VOICE;
   it("lays the request's gender and accent over the saved settings", () => {
-    expect(requestedEspeakVoice({ gender: 'male', accent: 'polish' }, saved, {})).toBe('pl-pl');
-    expect(requestedEspeakVoice({ gender: 'male' }, saved, {})).toBe('en-gb');
-    expect(requestedEspeakVoice({ accent: 'en-AU' }, saved, {})).toBe('en-au+f3');
+    expect(requestedVoiceEnv({ gender: 'male', accent: 'polish' }, saved, {})).toMatchObject({ PICHAT_ESPEAK_VOICE: 'pl-pl', PICHAT_LANGUAGE: 'pl-PL', PICHAT_VOICE_GENDER: 'male' });
+    expect(espeak({ gender: 'male' })).toBe('en-gb');
+    expect(espeak({ accent: 'en-AU' })).toBe('en-au+f3');
   });
   it('keeps the setting for an unknown gender or an empty accent, and the environment where settings are empty', () => {
-    expect(requestedEspeakVoice({ gender: 'robot', accent: '  ' }, saved, {})).toBe('en-gb+f3');
-    expect(requestedEspeakVoice({}, DEFAULT_SETTINGS, { PICHAT_ESPEAK_VOICE: 'en-gb-x-rp' })).toBe('en-gb-x-rp');
-    expect(requestedEspeakVoice({}, DEFAULT_SETTINGS, {})).toBe('en-us');
+    expect(espeak({ gender: 'robot', accent: '  ' })).toBe('en-gb+f3');
+    expect(espeak({}, DEFAULT_SETTINGS, { PICHAT_ESPEAK_VOICE: 'en-gb-x-rp' })).toBe('en-gb-x-rp');
+    expect(espeak({}, DEFAULT_SETTINGS, {})).toBeUndefined();
   });
 });

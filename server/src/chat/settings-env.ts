@@ -58,12 +58,12 @@ export interface RequestedVoice {
 }
 
 /**
- * The offline (espeak-ng) voice for a request naming `voice`: what `settingsEnv` picks for the saved settings with the
- * request's gender and accent laid over them. A gender other than female or male, or an empty accent, keeps the
- * setting's.
+ * The provider environment for a request naming `voice`: `settingsEnv` for the saved settings with the request's
+ * gender and accent laid over them (PICHAT_ESPEAK_VOICE, PICHAT_LANGUAGE, PICHAT_VOICE_GENDER follow). A gender other
+ * than female or male, or an empty accent, keeps the setting's.
  */
-export function requestedEspeakVoice(voice: RequestedVoice, settings: Settings, env: NodeJS.ProcessEnv): string {
+export function requestedVoiceEnv(voice: RequestedVoice, settings: Settings, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const gender = voice.gender === 'female' || voice.gender === 'male' ? voice.gender : settings.voice_settings.gender;
   const accent = voice.accent?.trim() || settings.voice_settings.accent;
-  return settingsEnv({ ...settings, voice_settings: { gender, accent } }, env).PICHAT_ESPEAK_VOICE || 'en-us';
+  return settingsEnv({ ...settings, voice_settings: { gender, accent } }, env);
 }

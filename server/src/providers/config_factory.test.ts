@@ -87,6 +87,7 @@ describe('createProviders against stand-ins', () => {
     );
     expect(p.description.stt).toMatchObject({ provider: 'openai-transcribe', model: 'whisper-1', fallback: 'fake-stt' }); // Polish: no English grammar first
     expect(p.description.tts).toMatchObject({ provider: 'azure-speech-tts', model: 'pl-PL-MarekNeural', endpoint: 'https://westeurope.api.cognitive.microsoft.com' });
+    expect(p.voiced({ locale: 'en-GB', gender: 'female' })?.name).toBe('azure-speech-tts');
     await p.close();
 
     const down = createProviders(
@@ -99,6 +100,7 @@ describe('createProviders against stand-ins', () => {
     expect(bytes).toBeGreaterThan(0); // the offline voice, resampled to the announced 24 kHz
     expect(stream.format.sampleRateHz).toBe(24000);
     expect((await down.probe(1000)).tts).toMatchObject({ reachable: false, error: 'network' });
+    expect(down.voiced({ locale: 'en-GB', gender: 'female' })).toBeUndefined(); // OpenAI keeps its configured voice
   });
 });
 

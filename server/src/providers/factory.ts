@@ -20,7 +20,7 @@ import { OpenAiTranscriptionStt } from './stt/openai-transcribe.js';
 import { AzureSpeechTts } from './tts/azure-speech-tts.js';
 import { ElevenLabsTts } from './tts/elevenlabs.js';
 import { OpenAiSpeechTts } from './tts/openai-speech.js';
-import { selectVoice } from './tts/voices.js';
+import { selectVoice, type VoiceGender } from './tts/voices.js';
 import type { UsageSink } from './usage.js';
 
 /** The embedded providers that work without a network: grammar STT, local skills brain, espeak-ng. */
@@ -71,6 +71,12 @@ export interface StageReachability {
 
 export interface Providers extends OfflineProviders {
   description: ProvidersDescription;
+  /**
+   * The configured cloud TTS speaking with the voice for `locale` and `gender` (a request naming a voice), wrapped
+   * as `tts` is; undefined when the configured TTS cannot change its voice per request (offline: see offline.ts's
+   * `voiced`; OpenAI and ElevenLabs keep the voice they were configured with).
+   */
+  voiced(choice: { locale: string; gender: VoiceGender }): TextToSpeech | undefined;
   /** Checks that each configured service answers at all (any HTTP status counts), within `timeoutMs` (default 3000). */
   probe(timeoutMs?: number): Promise<Record<'stt' | 'brain' | 'tts', StageReachability>>;
   /** Releases long-lived resources (the reused Azure synthesizer). */
@@ -174,6 +180,12 @@ export function createProviders(env: NodeJS.ProcessEnv | ProviderConfig, deps: P
   // Text to speech.
   let tts = offline.tts;
   let ttsInfo: StageDescription = { provider: offline.tts.name };
+  let voiced: Providers['voiced'] = () => undefined;
+  const guardTts = (raw: TextToSpeech): TextToSpeech =>
+    fallbackTts(retryingTts(timeoutTts(raw, { firstMs: config.PICHAT_TTS_FIRST_CHUNK_TIMEOUT_MS, idleMs: config.PICHAT_TTS_IDLE_TIMEOUT_MS }), retry), offline.tts, {
+      cooldownMs: config.PICHAT_FALLBACK_COOLDOWN_MS,
+      onFallback,
+    });
   if (config.PICHAT_TTS !== 'offline') {
     let raw: TextToSpeech;
     if (config.PICHAT_TTS === 'azure') {
@@ -185,6 +197,7 @@ export function createProviders(env: NodeJS.ProcessEnv | ProviderConfig, deps: P
       const azure = new AzureSpeechTts({ ports: ports(), voice, ...(config.PICHAT_TTS_RATE ? { rate: config.PICHAT_TTS_RATE } : {}), ...common });
       closers.push(() => azure.close());
       raw = azure;
+      voiced = (choice) => guardTts(azure.withVoice(selectVoice(choice)));
       ttsInfo = { provider: azure.name, model: voice.voice, endpoint: azureSpeechOrigin };
     } else if (config.PICHAT_TTS === 'openai') {
       raw = new OpenAiSpeechTts({
@@ -208,8 +221,7 @@ export function createProviders(env: NodeJS.ProcessEnv | ProviderConfig, deps: P
       });
       ttsInfo = { provider: raw.name, model: `${config.ELEVENLABS_MODEL_ID}/${config.ELEVENLABS_VOICE_ID}`, endpoint: origin(config.ELEVENLABS_BASE_URL) };
     }
-    const guarded = retryingTts(timeoutTts(raw, { firstMs: config.PICHAT_TTS_FIRST_CHUNK_TIMEOUT_MS, idleMs: config.PICHAT_TTS_IDLE_TIMEOUT_MS }), retry);
-    tts = fallbackTts(guarded, offline.tts, { cooldownMs: config.PICHAT_FALLBACK_COOLDOWN_MS, onFallback });
+    tts = guardTts(raw);
     ttsInfo.fallback = offline.tts.name;
   }
 
@@ -219,6 +231,7 @@ export function createProviders(env: NodeJS.ProcessEnv | ProviderConfig, deps: P
     brain,
     tts,
     description,
+    voiced,
     probe: async (timeoutMs = 3000) => {
       const [s, b, t] = await Promise.all([sttInfo, brainInfo, ttsInfo].map((info) => probeOrigin(info.endpoint, timeoutMs, deps.fetch)));
       return { stt: s!, brain: b!, tts: t! };

@@ -120,6 +120,26 @@ describe('Azure Speech TTS (ports stand-in)', () => {
     expect(synth.closed).toBe(true);
   });
 
+  it('withVoice speaks another voice on the same synthesizer, in the same queue', async () => {
+    const ports = new FakeAzurePorts();
+    const tts = new AzureSpeechTts({ ports, voice: { voice: 'en-US-JennyNeural', locale: 'en-US' } });
+    const polish = tts.withVoice(selectVoice({ locale: 'pl-PL', gender: 'male' }));
+    const readA = collect(polish.synthesize('Cześć.', signal()).chunks);
+    const readB = collect(tts.synthesize('Hello.', signal()).chunks);
+    const synth = await within(waitForValue(() => ports.synthesizers[0]), 1000, 'synthesizer');
+    await within(waitFor(() => synth.spoken.length === 1), 1000, 'first request');
+    expect(synth.spoken[0]).toContain('pl-PL-MarekNeural');
+    synth.audio([1, 2]);
+    synth.complete();
+    expect(await readA).toEqual([1, 2]);
+    await within(waitFor(() => synth.spoken.length === 2), 1000, 'second request');
+    expect(synth.spoken[1]).toContain('en-US-JennyNeural');
+    synth.complete();
+    await readB;
+    expect(ports.synthesizers).toHaveLength(1);
+    await tts.close();
+  });
+
   it('abort mid-synthesis: the stream ends, late chunks are dropped, the synthesizer is retired', async () => {
     const ports = new FakeAzurePorts();
     const tts = new AzureSpeechTts({ ports, voice: { voice: 'en-US-JennyNeural', locale: 'en-US' } });

@@ -41,7 +41,12 @@ export class AzureSpeechTts implements TextToSpeech {
   constructor(private readonly options: AzureSpeechTtsOptions) {}
 
   synthesize(text: string, signal: AbortSignal): TtsStream {
-    return { format: SPEECH_FORMAT, chunks: this.chunks(text, signal) };
+    return { format: SPEECH_FORMAT, chunks: this.chunks(text, signal, this.options.voice) };
+  }
+
+  /** The same synthesizer and request queue speaking with another voice (SSML names the voice per request). */
+  withVoice(voice: VoiceChoice): TextToSpeech {
+    return { name: this.name, synthesize: (text, signal) => ({ format: SPEECH_FORMAT, chunks: this.chunks(text, signal, voice) }) };
   }
 
   /** Closes the reused synthesizer (at shutdown). */
@@ -51,7 +56,7 @@ export class AzureSpeechTts implements TextToSpeech {
     await s?.close();
   }
 
-  private async *chunks(text: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  private async *chunks(text: string, signal: AbortSignal, voice: VoiceChoice): AsyncGenerator<Uint8Array> {
     const id = ++this.nextId;
     const items: Uint8Array[] = [];
     let done = false;
@@ -96,7 +101,7 @@ export class AzureSpeechTts implements TextToSpeech {
       };
       signal.addEventListener('abort', retire, { once: true });
       try {
-        await raceAbort(synthesizer.speakSsml(buildSsml(text, { ...this.options.voice, ...(this.options.rate ? { rate: this.options.rate } : {}) })), signal);
+        await raceAbort(synthesizer.speakSsml(buildSsml(text, { ...voice, ...(this.options.rate ? { rate: this.options.rate } : {}) })), signal);
       } catch (err) {
         if (!signal.aborted) {
           failure = azureError(this.name, err);
@@ -130,7 +135,7 @@ export class AzureSpeechTts implements TextToSpeech {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
-      reportUsage(this.options.onUsage, { provider: this.name, model: this.options.voice.voice, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
+      reportUsage(this.options.onUsage, { provider: this.name, model: voice.voice, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
     }
   }
 

@@ -1,0 +1,28 @@
+import type { TextToSpeech } from '../pipeline/providers.js';
+import type { Providers } from '../providers/factory.js';
+import type { Settings } from '../store/store.js';
+import { requestedVoiceEnv, type RequestedVoice } from './settings-env.js';
+
+/** The offline voices by espeak-ng name (offline.ts's `voiced`) and the offline TTS's name. */
+export interface OfflineVoices {
+  tts: { readonly name: string };
+  voiced(voice: string | undefined): TextToSpeech;
+}
+
+/**
+ * The speech for a `text_to_speech` request naming a voice (seed 002's `voice_gender`, `voice_accent`): the voice the
+ * settings would pick with the request's gender and accent laid over them. Offline, the espeak-ng voice; with Azure
+ * Speech, the Azure voice for that locale and gender; undefined (the configured voice speaks) for a TTS whose voice
+ * is fixed (OpenAI, ElevenLabs).
+ */
+export function requestedTts(
+  voice: RequestedVoice,
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  providers: Pick<Providers, 'description' | 'voiced'>,
+  offline: OfflineVoices,
+): TextToSpeech | undefined {
+  const chosen = requestedVoiceEnv(voice, settings, env);
+  if (providers.description.tts.provider === offline.tts.name) return offline.voiced(chosen.PICHAT_ESPEAK_VOICE || 'en-us');
+  return providers.voiced({ locale: chosen.PICHAT_LANGUAGE || 'en-US', gender: chosen.PICHAT_VOICE_GENDER === 'male' ? 'male' : 'female' });
+}
