@@ -1,10 +1,14 @@
 import type { ProviderError } from '../providers/errors.js';
 
+/** Where a realtime turn failed: connecting, a dropped link, the response, or a link restarted on purpose (new model). */
+export type FailurePhase = 'connect' | 'dropped' | 'response' | 'restarted';
+
 /**
  * What the user hears when the realtime model fails: short, spoken by the offline voice, saying what happened and
  * what happens next. Never contains keys, codes from a response body or transcripts.
  */
-export function explainFailure(error: Pick<ProviderError, 'code'>, phase: 'connect' | 'dropped' | 'response'): string {
+export function explainFailure(error: Pick<ProviderError, 'code'>, phase: FailurePhase): string {
+  if (phase === 'restarted') return 'The realtime model was changed while answering. Please ask again.';
   const next = "I'm switching to the regular assistant. Please ask again.";
   switch (error.code) {
     case 'auth':

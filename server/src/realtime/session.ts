@@ -97,7 +97,7 @@ export class RealtimeSession implements TurnLink {
     this.awaitingResponse = [];
     for (const t of this.recent) t.assistantItemId = undefined;
     this.options.upstream.restart();
-    for (const t of waiting) t.fail(new ProviderError('network', 'openai-realtime: link restarted', { provider: 'openai-realtime' }), 'dropped');
+    for (const t of waiting) t.fail(new ProviderError('network', 'openai-realtime: link restarted', { provider: 'openai-realtime' }), 'restarted');
   }
 
   /** The client reported how much of a reply it played; an interrupted reply is cut there upstream too. */

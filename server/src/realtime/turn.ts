@@ -7,7 +7,7 @@ import { TurnLifecycle } from '../pipeline/turn-lifecycle.js';
 import { ProviderError } from '../providers/errors.js';
 import { matchSkill, type CompiledSkill, type SkillContext, type SkillMatch } from '../skills/index.js';
 import { REALTIME_RATE_HZ, appendAudio, deleteItem, textItem } from './events.js';
-import { explainFailure } from './explain.js';
+import { explainFailure, type FailurePhase } from './explain.js';
 
 /** What the device and chat endpoints need of a turn, pipeline or realtime alike (`Turn` has the same shape). */
 export interface VoiceTurn {
@@ -70,7 +70,7 @@ export interface RealtimeTurnOptions {
   channel?: string;
 }
 
-type Ending = { kind: 'done'; status: string; error?: ProviderError } | { kind: 'skill' } | { kind: 'failed'; error: ProviderError; phase: 'connect' | 'dropped' | 'response' } | { kind: 'aborted' } | { kind: 'no_speech' };
+type Ending = { kind: 'done'; status: string; error?: ProviderError } | { kind: 'skill' } | { kind: 'failed'; error: ProviderError; phase: FailurePhase } | { kind: 'aborted' } | { kind: 'no_speech' };
 
 /** Shorter commits are refused by the API (`input_audio_buffer_commit_empty`). */
 const MIN_COMMIT_MS = 100;
@@ -212,7 +212,7 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
     this.settle({ kind: 'no_speech' });
   }
 
-  fail(error: ProviderError, phase: 'connect' | 'dropped' | 'response'): void {
+  fail(error: ProviderError, phase: FailurePhase): void {
     this.settle({ kind: 'failed', error, phase });
   }
 
@@ -348,7 +348,7 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
     result.reply = answer.text;
   }
 
-  private async failed(error: ProviderError, phase: 'connect' | 'dropped' | 'response', result: RealtimeTurnResult): Promise<void> {
+  private async failed(error: ProviderError, phase: FailurePhase, result: RealtimeTurnResult): Promise<void> {
     result.outcome = 'failed';
     result.error = new StageError('brain_failed', error.message, error.retryable, { cause: error });
     if (this.transcript === undefined) await this.recoverTranscript();
