@@ -16,20 +16,22 @@ function providers(provider: string, perRequest: boolean) {
   };
 }
 
+/** The offline engines' voices: `named` records the espeak-ng voices asked for. */
 function offline() {
   const named: (string | undefined)[] = [];
   const tts = new FakeTts();
-  return { named, tts: { name: 'espeak-ng' }, voiced: (voice: string | undefined): TextToSpeech => (named.push(voice), tts) };
+  return { named, tts, voiced: (voice: string | undefined): TextToSpeech => (named.push(voice), tts) };
 }
+const OFFLINE = new FakeTts().name;
 
 const polishMale = { gender: 'male', accent: 'polish' };
 
 describe('requestedTts: the voice a text_to_speech request names', () => {
   it('offline: the espeak-ng voice those settings pick', () => {
     const o = offline();
-    expect(requestedTts(polishMale, DEFAULT_SETTINGS, {}, providers('espeak-ng', false), o)).toBeDefined();
+    expect(requestedTts(polishMale, DEFAULT_SETTINGS, {}, providers(OFFLINE, false), o)).toBeDefined();
     expect(o.named).toEqual(['pl-pl']);
-    requestedTts({ gender: 'female' }, DEFAULT_SETTINGS, {}, providers('espeak-ng', false), o);
+    requestedTts({ gender: 'female' }, DEFAULT_SETTINGS, {}, providers(OFFLINE, false), o);
     expect(o.named[1]).toBe('en-us+f3');
   });
 

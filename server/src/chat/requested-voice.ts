@@ -1,13 +1,8 @@
 import type { TextToSpeech } from '../pipeline/providers.js';
 import type { Providers } from '../providers/factory.js';
+import type { OfflineEngines } from '../providers/offline.js';
 import type { Settings } from '../store/store.js';
 import { requestedVoiceEnv, type RequestedVoice } from './settings-env.js';
-
-/** The offline voices by espeak-ng name (offline.ts's `voiced`) and the offline TTS's name. */
-export interface OfflineVoices {
-  tts: { readonly name: string };
-  voiced(voice: string | undefined): TextToSpeech;
-}
 
 /**
  * The speech for a `text_to_speech` request naming a voice (seed 002's `voice_gender`, `voice_accent`): the voice the
@@ -20,7 +15,7 @@ export function requestedTts(
   settings: Settings,
   env: NodeJS.ProcessEnv,
   providers: Pick<Providers, 'description' | 'voiced'>,
-  offline: OfflineVoices,
+  offline: Pick<OfflineEngines, 'tts' | 'voiced'>,
 ): TextToSpeech | undefined {
   const chosen = requestedVoiceEnv(voice, settings, env);
   if (providers.description.tts.provider === offline.tts.name) return offline.voiced(chosen.PICHAT_ESPEAK_VOICE || 'en-us');

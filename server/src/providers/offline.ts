@@ -15,10 +15,13 @@ import type { OfflineProviders } from './factory.js';
  * answered. A missing engine is reported once at start with the package to install; the server still runs
  * (turns then fail with a spoken apology where possible) so that the web UI and cloud providers keep working.
  */
-export function createOfflineProviders(
-  config: ServerConfig,
-  log: Logger,
-): OfflineProviders & { voiced(voice: string | undefined): TextToSpeech; close(): void } {
+/** The offline engines, with the offline speech in any espeak-ng voice (`voiced`). */
+export interface OfflineEngines extends OfflineProviders {
+  voiced(voice: string | undefined): TextToSpeech;
+  close(): void;
+}
+
+export function createOfflineProviders(config: ServerConfig, log: Logger): OfflineEngines {
   for (const [binary, pkg] of [
     ['pocketsphinx_continuous', 'pocketsphinx pocketsphinx-en-us'],
     ['espeak-ng', 'espeak-ng'],
@@ -57,18 +60,20 @@ export function installedVoice(voice: string, log: Logger, languages = espeakLan
   return fallback;
 }
 
-let languageList: Set<string> | undefined;
+/** What `espeak-ng --voices` listed: null when it could not (not installed); not asked yet while undefined. */
+let languageList: Set<string> | null | undefined;
 
-/** The languages of espeak-ng's voices (`espeak-ng --voices`, read once); undefined when it cannot list them. */
+/** The languages of espeak-ng's voices, read once (a failure too); undefined when it cannot list them. */
 function espeakLanguages(): Set<string> | undefined {
-  if (languageList) return languageList;
-  try {
-    const list = execFileSync('espeak-ng', ['--voices'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
-    languageList = new Set(list.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[1]?.toLowerCase()).filter((l): l is string => !!l));
-  } catch {
-    return undefined;
+  if (languageList === undefined) {
+    try {
+      const list = execFileSync('espeak-ng', ['--voices'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+      languageList = new Set(list.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[1]?.toLowerCase()).filter((l): l is string => !!l));
+    } catch {
+      languageList = null;
+    }
   }
-  return languageList;
+  return languageList ?? undefined;
 }
 
 function onPath(binary: string): boolean {

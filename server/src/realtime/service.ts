@@ -47,6 +47,12 @@ export interface RealtimeStatus {
   sessions: { id: string; holder: string; state: string; cost: number; fallback_until: string | null }[];
 }
 
+/** Whose a realtime session is: a device's, or a browser's in one conversation (none yet for a new chat). */
+export interface SessionOwner {
+  deviceId?: string;
+  conversationId?: string;
+}
+
 /** Which conversation a device's next turn continues (ConversationRecorder.nextConversation). */
 export interface ConversationLookup {
   nextConversation(deviceId: string): Promise<string | undefined>;
@@ -72,8 +78,6 @@ export class RealtimeService {
   private readonly fallbackUntil = new Map<string, number>();
   private readonly noticed = new Set<string>();
   private readonly attribution = new Map<string, { deviceId?: string; observer?: TurnObserver }>();
-  /** Whose each holder is: its device, or its browser's conversation. */
-  private readonly where = new Map<string, { deviceId?: string; conversationId?: string }>();
   private recorder: ConversationLookup | undefined;
   private readonly connector: RealtimeConnector;
   private store: Store | undefined;
@@ -135,12 +139,12 @@ export class RealtimeService {
   }
 
   /**
-   * Decides where the next turn of `holder` goes: a device (`deviceId`), or a browser in conversation
-   * `conversationId` (none yet for a new one).
+   * Decides where the next turn of `holder` goes. A holder is a device (`deviceId`) or a browser in one conversation
+   * (`conversationId`, none yet for a new chat; the chat connection releases the holder when its page moves to
+   * another), so its session keeps what it was opened with.
    */
-  route(holder: string, where: { deviceId?: string; conversationId?: string } = {}): RealtimeRoute {
-    const { deviceId } = where;
-    this.where.set(holder, where);
+  route(holder: string, owner: SessionOwner = {}): RealtimeRoute {
+    const { deviceId } = owner;
     if (this.modeFor(deviceId) !== 'realtime') return { kind: 'pipeline' };
     const reason = this.unavailable;
     if (reason) {
@@ -151,7 +155,7 @@ export class RealtimeService {
     const until = this.fallbackUntil.get(holder);
     if (until !== undefined && this.now() < until) return { kind: 'pipeline' };
     this.fallbackUntil.delete(holder);
-    return { kind: 'realtime', session: this.sessionFor(holder, deviceId) };
+    return { kind: 'realtime', session: this.sessionFor(holder, owner) };
   }
 
   /** Ties a turn to its device and recorder, so that its usage lands in the right conversation. */
@@ -174,7 +178,6 @@ export class RealtimeService {
   release(holder: string): void {
     this.sessions.get(holder)?.close();
     this.sessions.delete(holder);
-    this.where.delete(holder);
     this.fallbackUntil.delete(holder);
     this.noticed.delete(holder);
   }
@@ -218,7 +221,7 @@ export class RealtimeService {
     return this.deps.now?.() ?? Date.now();
   }
 
-  private sessionFor(holder: string, deviceId: string | undefined): RealtimeSession {
+  private sessionFor(holder: string, owner: SessionOwner): RealtimeSession {
     const existing = this.sessions.get(holder);
     if (existing) return existing;
     const { setup, log } = this.deps;
@@ -230,7 +233,7 @@ export class RealtimeService {
       reconnectBaseMs: setup.reconnectBaseMs,
       reconnectMaxMs: setup.reconnectMaxMs,
       maxQueueBytes: 4 * 1024 * 1024,
-      context: () => this.conversationSoFar(holder),
+      context: () => this.conversationSoFar(owner),
       log,
     });
     const session = new RealtimeSession({
@@ -247,7 +250,7 @@ export class RealtimeService {
       },
       prices: () => setup.prices,
       config: () => this.sessionConfig(),
-      onUsage: (report) => void this.recordUsage(report, deviceId).catch((err: unknown) => log.warn('recording realtime usage failed', { error: err })),
+      onUsage: (report) => void this.recordUsage(report, owner.deviceId).catch((err: unknown) => log.warn('recording realtime usage failed', { error: err })),
       onFailure: (error, phase) => this.onFailure(holder, error, phase),
       onOpen: () => this.fallbackUntil.delete(holder),
       log,
@@ -257,16 +260,15 @@ export class RealtimeService {
   }
 
   /**
-   * What `holder`'s conversation holds so far, as text items for its reopened link: the last REPLAY_MESSAGES messages
+   * What `owner`'s conversation holds so far, as text items for its reopened link: the last REPLAY_MESSAGES messages
    * of the conversation its next turn will be recorded in. A browser's is the one it is in (none for a new chat); a
    * device's is the one the recorder continues (none once it is idle for longer than a conversation lasts, or after
    * "new conversation").
    */
-  private async conversationSoFar(holder: string): Promise<ClientEvent[]> {
+  private async conversationSoFar(owner: SessionOwner): Promise<ClientEvent[]> {
     const store = this.store;
     if (!store) return [];
-    const where = this.where.get(holder) ?? {};
-    const conversationId = where.deviceId ? await this.recorder?.nextConversation(where.deviceId) : where.conversationId;
+    const conversationId = owner.deviceId ? await this.recorder?.nextConversation(owner.deviceId) : owner.conversationId;
     if (!conversationId) return [];
     const messages = await store.listMessages(conversationId, { limit: REPLAY_MESSAGES });
     const flavor = this.sessionConfig().flavor;

@@ -82,13 +82,10 @@ export class RealtimeSession implements TurnLink {
     return turn;
   }
 
-  forgetConversation(): void {
-    this.restart(); // a new connection is a new, empty conversation upstream (the recorder marks the new one)
-  }
-
   /**
-   * Drops the link's connection; the next turn opens a new one, which owes nothing the old one was asked for: turns
-   * still waiting on it fail (with the usual explanation), and earlier replies can no longer be truncated there.
+   * Drops the link's connection; the next turn opens a new one (a new, empty conversation upstream), which owes nothing
+   * the old one was asked for: turns still waiting on it fail (phase `restarted`), and earlier replies can no longer be
+   * truncated there.
    */
   restart(): void {
     const waiting = new Set([...this.awaitingCommit, ...this.awaitingResponse].filter((t) => t.wantsEvents));

@@ -55,8 +55,8 @@ export interface TurnLink {
   /** Stops this turn's response (if it is running or about to be created). */
   cancel(turn: RealtimeTurn): void;
   flavor(): 'ga' | 'beta';
-  /** "New conversation": the model forgets everything said so far, and none of it is replayed later. */
-  forgetConversation(): void;
+  /** Drops the connection: the next turn's starts a new, empty conversation upstream ("new conversation"). */
+  restart(): void;
 }
 
 export interface RealtimeTurnOptions {
@@ -333,7 +333,7 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
     result.handler = match.skill.name;
     for (const action of answer.actions) this.options.onAction?.(action);
     if (answer.actions.some((a) => a.type === 'new_conversation')) {
-      this.link.forgetConversation(); // the model starts afresh too
+      this.link.restart(); // the model starts afresh too (the recorder's new conversation has nothing to replay)
     } else {
       // The model's conversation keeps the exchange, in place of its own cancelled answer.
       const flavor = this.link.flavor();
