@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SPEECH_FORMAT } from '@pichat/shared';
 import { eventually } from '../../../test/support/eventually.js';
 import { compileSkills, defaultSkills } from '../skills/index.js';
@@ -281,11 +281,16 @@ describe('learning each channel\'s mean: decoder arguments and spare decoders (s
     expect(invocations()).toHaveLength(2);
     await eventually(() => invocations().length === 3); // the spare for device:a, with its new mean
     expect(invocations()[2]?.cmninit).toBe(cmninitLine(engine.channelMean('device:a')!));
-    await recognise(engine, speech('stop'), undefined, 'device:a');
-    expect(invocations()).toHaveLength(3); // the spare was used: nothing new started for the turn
-    engine.close(); // cancels the spare due after this turn
-    await new Promise((r) => setTimeout(r, 500));
-    expect(invocations()).toHaveLength(3);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }); // the decoder's pipes are not timers
+    try {
+      await recognise(engine, speech('stop'), undefined, 'device:a');
+      expect(invocations()).toHaveLength(3); // the spare was used: nothing new started for the turn
+      expect(vi.getTimerCount()).toBe(1); // the next spare, due shortly after the turn
+      engine.close(); // cancels it
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("deletes each decoder's settings file when it ends, and those a run that ended without cleaning up left", async () => {
