@@ -62,6 +62,32 @@ describe('a realtime turn from a device', () => {
     await device.close();
   });
 
+  it("keeps each device's usage its own when two devices use the same turn id at once", async () => {
+    // The first response is slow: the second device's turn "t1" starts and ends while the first device's "t1" waits.
+    server = await startRealtimeServer({ reply: (n) => (n === 0 ? { firstDelayMs: 1500 } : {}) });
+    server.registry.add('hall', 'test-token-2');
+    const kitchen = await TestDevice.ready(server.url, server.token);
+    const hall = await TestDevice.ready(server.url, 'test-token-2');
+    await pushToTalk(kitchen, 't1');
+    await server.standin.until(() => server!.standin.ofType('response.create').length === 1, 3000, "the kitchen's response.create");
+    await pushToTalk(hall, 't1');
+    await hall.waitFor('turn.done', (m) => m.turnId === 't1');
+    await kitchen.waitFor('turn.done', (m) => m.turnId === 't1');
+
+    const store = server.store!;
+    await eventually(async () => (await store.usageTotals()).records === 4, 5000, 'four usage records');
+    const cost = RESPONSE_COST + TRANSCRIPTION_COST;
+    for (const device of store.devices.list()) {
+      const totals = await store.usageTotals({ deviceId: device.id });
+      expect([device.name, totals.records]).toEqual([device.name, 2]);
+      expect(totals.cost).toBeCloseTo(cost, 10);
+      const [conversation] = await store.listConversations({ deviceId: device.id });
+      expect((await store.usageTotals({ conversationId: conversation!.id })).cost).toBeCloseTo(cost, 10);
+    }
+    await kitchen.close();
+    await hall.close();
+  });
+
   it('queues audio spoken before the upstream is open and sends it after session.update', async () => {
     server = await startRealtimeServer();
     const device = await TestDevice.ready(server.url, server.token);

@@ -219,7 +219,7 @@ export class ChatConnection {
       ...(route ? { route } : {}),
       ...(browserId ? { browserId } : {}),
     });
-    if (route?.kind === 'realtime') realtime!.attribute(id, { observer: voice.observer });
+    if (route?.kind === 'realtime') realtime!.attribute(route.session, id, { observer: voice.observer });
     this.voice = voice;
     this.voices.push(voice);
     if (this.voices.length > 4) this.voices.shift();

@@ -168,7 +168,7 @@ export class ChatService {
     this.running.add(controller);
     const timer = setTimeout(() => controller.abort(), this.deps.replyTimeoutMs ?? 120_000);
     if (route.kind === 'realtime') {
-      realtime!.attribute(turnId, { observer });
+      realtime!.attribute(route.session, turnId, { observer });
       try {
         const result = await realtimeTextTurn(route.session, observer, { turnId, text, signal: controller.signal });
         observer.finished(result);

@@ -244,7 +244,7 @@ export class DeviceSession {
     const route = this.deps.realtime?.route(this.holder, { deviceId: this.device.id }) ?? { kind: 'pipeline' as const };
     let turn: VoiceTurn;
     if (route.kind === 'realtime') {
-      this.deps.realtime!.attribute(message.turnId, { deviceId: this.device.id, ...(observer ? { observer } : {}) });
+      this.deps.realtime!.attribute(route.session, message.turnId, { deviceId: this.device.id, ...(observer ? { observer } : {}) });
       turn = route.session.startTurn(this.sink(observer), options);
     } else {
       let providers = observer ? observer.providers(this.deps.providers) : this.deps.providers;

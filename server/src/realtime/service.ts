@@ -158,9 +158,12 @@ export class RealtimeService {
     return { kind: 'realtime', session: this.sessionFor(holder, owner) };
   }
 
-  /** Ties a turn to its device and recorder, so that its usage lands in the right conversation. */
-  attribute(turnId: string, who: { deviceId?: string; observer?: TurnObserver }): void {
-    this.attribution.set(turnId, who);
+  /**
+   * Ties a turn of `session` to its device and recorder, so that its usage lands in the right conversation. Keyed by
+   * the session too: turn ids are chosen by each client, and two devices may well both send `t1`.
+   */
+  attribute(session: RealtimeSession, turnId: string, who: { deviceId?: string; observer?: TurnObserver }): void {
+    this.attribution.set(attributionKey(session.id, turnId), who);
     while (this.attribution.size > 256) this.attribution.delete(this.attribution.keys().next().value!);
   }
 
@@ -282,7 +285,7 @@ export class RealtimeService {
   }
 
   private async recordUsage(report: UsageReport, deviceId: string | undefined): Promise<void> {
-    const who = report.turnId ? this.attribution.get(report.turnId) : undefined;
+    const who = report.turnId ? this.attribution.get(attributionKey(report.sessionId, report.turnId)) : undefined;
     const conversationId = await who?.observer?.recordedIn();
     const device = who?.deviceId ?? deviceId;
     const details = Object.fromEntries(Object.entries(report.breakdown).filter(([, v]) => v > 0));
@@ -329,4 +332,8 @@ export function noticeBrain(inner: Brain, notice: string): Brain {
       return { ...reply, text: text() };
     },
   };
+}
+
+function attributionKey(sessionId: string, turnId: string): string {
+  return `${sessionId}\n${turnId}`;
 }
