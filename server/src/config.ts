@@ -6,6 +6,9 @@ import { DEFAULT_DECOY_WORD_PROBABILITY, DEFAULT_GARBAGE_PHONE_PROBABILITY } fro
  * Server configuration from the environment (and a dotenv file loaded by main.ts). Every variable is documented
  * in .env.example with its unit and default; this schema is the single place that parses them.
  */
+/** The espeak-ng voice when none is configured. */
+export const DEFAULT_ESPEAK_VOICE = 'en-us';
+
 const schema = z.object({
   /** Address to listen on. Default 0.0.0.0 (all interfaces: devices are on the LAN). */
   PICHAT_HOST: z.string().min(1).default('0.0.0.0'),
@@ -24,7 +27,7 @@ const schema = z.object({
   /** Optional: a device token to accept (device "pi") without running add-device; at least 16 characters. */
   PICHAT_DEVICE_TOKEN: z.string().min(16).optional(),
   /** espeak-ng voice for replies. Default en-us. */
-  PICHAT_ESPEAK_VOICE: z.string().regex(/^[A-Za-z0-9_+-]+$/).default('en-us'),
+  PICHAT_ESPEAK_VOICE: z.string().regex(/^[A-Za-z0-9_+-]+$/).default(DEFAULT_ESPEAK_VOICE),
   /** espeak-ng speaking rate, words per minute. Default 175. */
   PICHAT_ESPEAK_WPM: z.coerce.number().int().min(80).max(450).default(175),
   /**

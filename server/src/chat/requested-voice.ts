@@ -1,4 +1,6 @@
 import type { TextToSpeech } from '../pipeline/providers.js';
+import { DEFAULT_ESPEAK_VOICE } from '../config.js';
+import { DEFAULT_LANGUAGE, DEFAULT_VOICE_GENDER } from '../providers/config.js';
 import type { Providers } from '../providers/factory.js';
 import type { OfflineEngines } from '../providers/offline.js';
 import type { Settings } from '../store/store.js';
@@ -18,6 +20,7 @@ export function requestedTts(
   offline: Pick<OfflineEngines, 'tts' | 'voiced'>,
 ): TextToSpeech | undefined {
   const chosen = requestedVoiceEnv(voice, settings, env);
-  if (providers.description.tts.provider === offline.tts.name) return offline.voiced(chosen.PICHAT_ESPEAK_VOICE || 'en-us');
-  return providers.voiced({ locale: chosen.PICHAT_LANGUAGE || 'en-US', gender: chosen.PICHAT_VOICE_GENDER === 'male' ? 'male' : 'female' });
+  if (providers.description.tts.provider === offline.tts.name) return offline.voiced(chosen.PICHAT_ESPEAK_VOICE || DEFAULT_ESPEAK_VOICE);
+  const gender = chosen.PICHAT_VOICE_GENDER === 'male' || chosen.PICHAT_VOICE_GENDER === 'female' ? chosen.PICHAT_VOICE_GENDER : DEFAULT_VOICE_GENDER;
+  return providers.voiced({ locale: chosen.PICHAT_LANGUAGE || DEFAULT_LANGUAGE, gender });
 }

@@ -16,11 +16,15 @@ const flag = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
+/** The reply language and voice gender when none is configured. */
+export const DEFAULT_LANGUAGE = 'en-US';
+export const DEFAULT_VOICE_GENDER = 'female';
+
 const schema = z.object({
   PICHAT_STT: z.enum(['offline', 'azure', 'openai']).default('offline'),
   PICHAT_LLM: z.enum(['offline', 'openai', 'azure']).default('offline'),
   PICHAT_TTS: z.enum(['offline', 'azure', 'openai', 'elevenlabs']).default('offline'),
-  PICHAT_LANGUAGE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 tag like en-US or pl-PL').default('en-US'),
+  PICHAT_LANGUAGE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 tag like en-US or pl-PL').default(DEFAULT_LANGUAGE),
   PICHAT_STT_GRAMMAR_FIRST: flag(true),
 
   OPENAI_API_KEY: optionalText,
@@ -52,7 +56,7 @@ const schema = z.object({
   AZURE_SPEECH_REGION: z.string().regex(/^[a-z0-9]+$/, 'must be a region name like westeurope').optional(),
   AZURE_SPEECH_ENDPOINT: z.url({ message: 'must be a URL (wss://…)' }).optional(),
   AZURE_SPEECH_VOICE: optionalText,
-  PICHAT_VOICE_GENDER: z.enum(['female', 'male']).default('female'),
+  PICHAT_VOICE_GENDER: z.enum(['female', 'male']).default(DEFAULT_VOICE_GENDER),
   PICHAT_TTS_RATE: z.string().regex(/^([+-]\d{1,3}%|default)$/, 'must be like +10% or -5%').optional(),
 
   ELEVENLABS_API_KEY: optionalText,
