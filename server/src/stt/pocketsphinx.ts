@@ -35,7 +35,12 @@ export const DEBIAN_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
  * Scoring eight costs a third more decoder CPU (0.141 against 0.104 s per second of speech, median of 24 commands side
  * by side here; not measured on a Pi). Other settings tried there and left at their defaults: silence probability
  * (0.05, 0.0005), word insertion penalty (0.2), language weight (5, 8: the decoys' cost again), frame rate (90, 115),
- * two Gaussians, scoring every senone (no change: the garbage loop keeps nearly all of them active).
+ * two Gaussians, scoring every senone (no change: the garbage loop keeps nearly all of them active). Also tried
+ * there, none better: the model's speech-noise phone (+SPN+) in the garbage loop at 0.02 or 0.2 (one other sentence
+ * fewer taken, one command fewer heard), a higher filler probability (1e-4, 1e-2: no change), and rejecting on an
+ * acoustic confidence, a word's score per frame from `-backtrace yes` (relative to the best senone of each frame):
+ * other sentences and commands overlap (the threshold that keeps every command drops 1 of 13 false accepts; halving
+ * the phone or decoy cost and then rejecting on it gives back no command for the extra false accepts).
  * Word times on: the duration check (squeezeSlack) needs them.
  */
 const COMMON_ARGS = [
