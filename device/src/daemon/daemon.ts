@@ -1,4 +1,4 @@
-import { applyGain, type Logger, type ServerMessage } from '@pichat/shared';
+import { applyGain, type ErrorCode, type Logger, type ServerMessage } from '@pichat/shared';
 import { clampVolume, volumeToGain } from '../audio/volume.js';
 import type { AudioSink, AudioSource, ButtonEdge, Capture, Link, Playback, PlaybackResult } from './ports.js';
 import type { ButtonMode, DeviceState, Feedback } from './state.js';
@@ -271,11 +271,28 @@ export class Daemon {
         return this.onTurnDone(m.turnId, m.outcome);
       case 'error':
         this.o.log.warn('server error', { code: m.code, turnId: m.turnId, message: m.message });
-        if (m.turnId !== undefined && m.turnId === this.turn?.id && !this.speaking) {
-          if (m.code === 'no_speech') this.onTurnDone(m.turnId, 'no_speech');
-          else this.fail();
-        }
+        if (m.turnId !== undefined && m.turnId === this.turn?.id && !this.speaking) this.onTurnError(m.turnId, m.code);
         return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * A server error about the current turn (PROTOCOL.md § 6). Only a refused turn ends it here. The length limit ends
+   * the listening: the server answers what was said. A failed stage (STT, brain, TTS, internal) is followed by the
+   * server's spoken explanation and `turn.done`, which end the turn; a dropped frame leaves it running.
+   */
+  private onTurnError(turnId: string, code: ErrorCode): void {
+    switch (code) {
+      case 'no_speech':
+        return this.onTurnDone(turnId, 'no_speech');
+      case 'turn_too_long':
+        return this.endTurn("the server's length limit");
+      case 'unsupported_format':
+      case 'invalid_message':
+      case 'no_active_turn':
+        return this.fail();
       default:
         return;
     }

@@ -98,13 +98,57 @@ describe('push-to-talk turn', () => {
     expect(h.daemon.state).toBe('listening');
   });
 
-  it('a server error for the current turn ends it; errors for other turns are ignored', () => {
+  it("the server's length limit ends the listening and the answer still plays; errors for other turns are ignored", () => {
     const h = harness();
     h.link.goUp();
     h.daemon.press();
     h.link.serverSends({ type: 'error', code: 'turn_too_long', message: 'too long', turnId: 'other' });
     expect(h.daemon.state).toBe('listening');
+    // The server counts the pre-roll too, so its limit comes a little before the daemon's own.
     h.link.serverSends({ type: 'error', code: 'turn_too_long', message: 'too long', turnId: 't1' });
+    expect(h.daemon.state).toBe('thinking');
+    expect(h.source.running).toBe(false);
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
+    h.link.serverSends({ type: 'audio.start', turnId: 't1', format: REPLY_FORMAT });
+    expect(h.daemon.state).toBe('speaking');
+  });
+
+  it("plays the server's spoken explanation of a failed turn, then goes idle", async () => {
+    const h = harness();
+    h.link.goUp();
+    h.daemon.press();
+    h.daemon.release();
+    h.link.serverSends({ type: 'error', code: 'brain_failed', message: 'the model is over its quota', turnId: 't1' });
+    expect(h.daemon.state).toBe('thinking');
+    h.link.serverSends({ type: 'audio.start', turnId: 't1', format: REPLY_FORMAT });
+    h.link.serverSendsAudio(frame(2000, 882));
+    h.link.serverSends({ type: 'audio.end', turnId: 't1' });
+    h.link.serverSends({ type: 'turn.done', turnId: 't1', outcome: 'failed', timings: {} });
+    const playback = h.sink.last!;
+    expect(playback.bytes).toBe(882);
+    playback.drain();
+    await vi.waitFor(() => expect(h.daemon.state).toBe('idle'));
+    expect(h.states).toEqual(['idle', 'listening', 'thinking', 'speaking', 'idle']);
+  });
+
+  it('a failed turn the server does not explain ends in the error state at turn.done', () => {
+    const h = harness();
+    h.link.goUp();
+    h.daemon.press();
+    h.daemon.release();
+    h.link.serverSends({ type: 'error', code: 'tts_failed', message: 'no voice', turnId: 't1' });
+    expect(h.daemon.state).toBe('thinking');
+    h.link.serverSends({ type: 'turn.done', turnId: 't1', outcome: 'failed', timings: {} });
+    expect(h.daemon.state).toBe('error');
+  });
+
+  it('a refused turn fails at once; a dropped frame leaves the turn running', () => {
+    const h = harness();
+    h.link.goUp();
+    h.daemon.press();
+    h.link.serverSends({ type: 'error', code: 'frame_too_large', message: 'frame dropped', turnId: 't1' });
+    expect(h.daemon.state).toBe('listening');
+    h.link.serverSends({ type: 'error', code: 'unsupported_format', message: 'cannot recognise 8 kHz', turnId: 't1' });
     expect(h.daemon.state).toBe('error');
     expect(h.source.running).toBe(false);
   });
