@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { PROTOCOL_VERSION, SPEECH_FORMAT } from '@pichat/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestDevice } from './support/device-client.js';
@@ -29,6 +30,31 @@ describe('device endpoint: bad input gets a clear error and hurts nobody else', 
   it('refuses a missing or wrong token with HTTP 401', async () => {
     await expect(TestDevice.connect(server.url, undefined)).rejects.toMatchObject({ status: 401 });
     await expect(TestDevice.connect(server.url, 'not-a-token')).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('survives clients that reset the connection while being refused (bad token, unknown path)', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    process.prependListener('uncaughtException', onUncaught);
+    try {
+      const { port } = new URL(server.url);
+      for (const path of ['/ws/device', '/ws/nothing', '/ws/device', '/ws/nothing']) {
+        const client = connect(Number(port), '127.0.0.1');
+        client.on('error', () => undefined);
+        await new Promise<void>((resolve) => client.once('connect', resolve));
+        client.write(
+          `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer nope\r\n\r\n',
+        );
+        client.resetAndDestroy();
+      }
+      // Until the server has dropped every refused socket: only the bystander's connection is left.
+      const open = (): Promise<number> => new Promise((resolve, reject) => server.app.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+      await expect.poll(open, { timeout: 5000 }).toBe(1);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+    }
   });
 
   it('answers malformed JSON with bad_json and keeps the connection', async () => {

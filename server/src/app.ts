@@ -251,6 +251,10 @@ export function build(deps: AppDeps): App {
     });
   });
   server.on('upgrade', (req, socket, head) => {
+    // Node takes its own error listener off an upgraded socket: without one, a client that resets the connection
+    // while it is refused (bad token, unknown path) would throw ECONNRESET out of the process. ws adds its own on
+    // an accepted upgrade.
+    socket.on('error', (err) => log.debug('upgrade socket error', { error: err }));
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/ws/device') return hub.handleUpgrade(req, socket, head);
     if (path === '/ws/chat' && chat) return chat.handleUpgrade(req, socket, head);
