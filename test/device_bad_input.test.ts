@@ -199,6 +199,23 @@ describe('device endpoint: bad input gets a clear error and hurts nobody else', 
     await runTurn(second, 'on-the-new-link');
     await second.close();
   });
+
+  it('starts nothing from frames a replaced connection delivers before its close handshake ends', async () => {
+    await TestDevice.ready(server.url, server.token);
+    const [deviceId, replaced] = [...server.app.hub.connected.entries()].find(([, s]) => s.device.name === 'kitchen')!;
+    const second = await TestDevice.ready(server.url, server.token);
+    expect(server.app.hub.connected.get(deviceId)).not.toBe(replaced);
+    // What ws hands over from a device that has not yet answered the close frame (a slow or busy link).
+    const socket = (replaced as unknown as { socket: import('ws').WebSocket }).socket;
+    const streams = server.stt.streams.length;
+    socket.emit('message', Buffer.from(JSON.stringify({ type: 'turn.start', turnId: 'ghost', format: SPEECH_FORMAT })), false);
+    socket.emit('message', Buffer.from(pcm(100)), true);
+    socket.emit('message', Buffer.from(JSON.stringify({ type: 'turn.end', turnId: 'ghost' })), false);
+    expect(server.stt.streams.length).toBe(streams);
+    expect(replaced.activeTurn).toBeUndefined();
+    expect(server.brain.requests).toHaveLength(0);
+    await second.close();
+  });
 });
 
 async function runTurn(d: TestDevice, turnId: string): Promise<void> {

@@ -155,6 +155,9 @@ export class DeviceSession {
   }
 
   private onFrame(data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
+    // After close() (replaced, revoked, shut down) ws still delivers what the device sends until it answers the
+    // close frame: a turn started then would run for a device that is gone, and nothing would abort it.
+    if (this.closed) return;
     try {
       const bytes = toBytes(data);
       if (isBinary) this.onAudio(bytes);
