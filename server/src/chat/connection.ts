@@ -105,6 +105,7 @@ export class ChatConnection {
   }
 
   private onFrame(data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
+    if (this.closed) return; // as a device session: nothing starts on a connection already let go
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (isBinary) return this.onAudio(bytes);
     const decoded = decodeChatRequest(bytes.toString('utf8'));
