@@ -230,6 +230,38 @@ describe('abort at every stage', () => {
     hold.open();
   });
 
+  it('a TTS failure ends the turn at once: no waiting for the rest of the reply, no further synthesis', async () => {
+    const hold = gate();
+    standin.setHandler(async (_req, res) => {
+      startSse(res);
+      res.write(`data: ${chatChunk('First one.')}\n\n`);
+      res.write(`data: ${chatChunk(' Second one.')}\n\n`);
+      res.write(`data: ${chatChunk(' Third')}\n\n`);
+      await hold.promise; // the LLM is still writing
+    });
+    const texts: string[] = [];
+    const tts: TextToSpeech = {
+      name: 'failing-tts',
+      synthesize(text) {
+        texts.push(text);
+        return {
+          format: SPEECH_FORMAT,
+          chunks: (async function* () {
+            throw new Error('the speech service refused the request');
+          })(),
+        };
+      },
+    };
+    const sink = new RecordingSink();
+    const result = await within(turn({ brain: llmBrain(), tts }, sink).end(), 3000, 'turn end while the LLM still streams');
+    expect(result.outcome).toBe('failed');
+    expect(result.error?.code).toBe('tts_failed');
+    expect(sink.messages.map((m) => m.type).slice(-2)).toEqual(['error', 'turn.done']);
+    expect(await within(standin.requests[0]!.closed, 1000, 'connection close')).toEqual({ early: true });
+    expect(texts.length).toBeLessThanOrEqual(2); // the look-ahead at most, not every sentence the LLM goes on to write
+    hold.open();
+  });
+
   it('while synthesising: the TTS call sees the abort and the turn ends at once', async () => {
     standin.setHandler((_req, res) => streamChat(res, ['Only sentence.']));
     const tts = new SentenceTts(() => 0, true);

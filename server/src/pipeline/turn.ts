@@ -167,8 +167,9 @@ export class Turn extends TurnLifecycle<TurnResult> {
         sentences.close();
       }
     })();
+    let brainError: StageError | undefined;
     const brainFailed = writer.catch((err: unknown) => {
-      throw toStageError(err, 'brain_failed');
+      throw (brainError = toStageError(err, 'brain_failed'));
     });
     brainFailed.catch(() => undefined);
     try {
@@ -181,7 +182,10 @@ export class Turn extends TurnLifecycle<TurnResult> {
       if (out.hasStarted && this.timings.firstAudioSent === undefined) this.mark('firstAudioSent');
     } catch (err) {
       if (isAbort(err, signal)) throw err;
-      await brainFailed; // a brain failure ends the sentence stream: report it as such
+      if (brainError) throw brainError; // the brain failed first: report it as such
+      // Not waiting for the rest of the brain's reply: the turn fails now, and its abort stops the brain and the
+      // synthesis of further sentences.
+      sentences.close();
       throw toStageError(err, 'tts_failed');
     }
     await brainFailed;
