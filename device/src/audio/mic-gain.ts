@@ -17,5 +17,6 @@ export function withMicGain<S extends AudioSource>(source: S, gainDb: number): A
     start(listener: CaptureListener): Capture {
       return source.start({ frame: (pcm) => listener.frame(applyGain(pcm, gain)), failed: (e) => listener.failed(e) });
     },
+    forget: () => source.forget?.(),
   };
 }

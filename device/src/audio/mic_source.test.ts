@@ -103,5 +103,7 @@ describe('mic gain', () => {
     expect(level(out[0]!).peak * 32768).toBeCloseTo(1000 * dbToGain(6), 0);
     expect(level(out[1]!).peak * 32768).toBeCloseTo(32767, 0);
     expect(boosted.frameMs).toBe(20);
+    boosted.forget?.(); // reaches the pre-roll underneath
+    expect(inner.forgets).toBe(1);
   });
 });

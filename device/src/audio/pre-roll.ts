@@ -80,6 +80,11 @@ export class PreRollSource implements AudioSource {
     };
   }
 
+  /** Drops the remembered audio: the next turn starts with what is heard from now on. */
+  forget(): void {
+    this.ring.length = 0;
+  }
+
   /** Stops the recorder for good and resolves once it is gone. */
   async close(): Promise<void> {
     this.closed = true;

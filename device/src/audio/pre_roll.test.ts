@@ -40,6 +40,18 @@ describe('PreRollSource', () => {
     expect(next.frames).toEqual([12]); // frames of the last turn are not replayed
   });
 
+  it('forget() drops the remembered audio: the next turn starts with what is heard after it', () => {
+    const inner = new FakeSource();
+    const source = new PreRollSource({ inner, preRollMs: 60, log: memoryLogger() });
+    source.open();
+    for (let i = 1; i <= 5; i++) inner.emit(tagged(i)); // the speaker playing a reply
+    source.forget();
+    inner.emit(tagged(6));
+    const c = collect();
+    source.start(c.listener);
+    expect(c.frames).toEqual([6]);
+  });
+
   it('restarts a recorder that dies, with back-off, and fails the turn that was listening', () => {
     const inner = new FakeSource();
     const log = memoryLogger();

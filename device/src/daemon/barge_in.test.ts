@@ -31,6 +31,8 @@ describe('barge-in', () => {
       { type: 'playback.done', turnId: 't1', heardMs: 1234, interrupted: true },
     ]);
     expect(h.link.sentOf('turn.start').map((m) => m.turnId)).toEqual(['t1', 't2']);
+    // The pre-roll heard the reply from the speaker, not the user: the new turn does not start with it.
+    expect(h.source.forgets).toBe(1);
   });
 
   it('drops audio of the interrupted turn that is still on its way', () => {

@@ -340,6 +340,7 @@ export class Daemon {
     const result = await s.playback.finish();
     if (this.speaking !== s) return; // a barge-in already reported it
     this.speaking = undefined;
+    this.o.source.forget?.(); // the pre-roll heard the reply
     this.reportPlayback(s.turnId, result);
     if (this.turn?.id === s.turnId) this.dropTurn();
     if (this.stateValue === 'speaking') this.setState(this.o.link.isUp ? 'idle' : 'offline');
@@ -350,6 +351,7 @@ export class Daemon {
     if (!s) return undefined;
     this.speaking = undefined;
     const result = s.playback.stop();
+    this.o.source.forget?.(); // the pre-roll heard the reply: a barge-in's turn must not start with it
     this.reportPlayback(s.turnId, result);
     return { turnId: s.turnId, heardMs: Math.round(result.heardMs) };
   }

@@ -27,6 +27,11 @@ export interface AudioSource {
   /** Frame duration in milliseconds; every frame is exactly this long. */
   readonly frameMs: number;
   start(listener: CaptureListener): Capture;
+  /**
+   * Drops audio kept from before now for the next turn (a pre-roll), if the source keeps any: what the microphone
+   * heard while the speaker played a reply must not open the next turn.
+   */
+  forget?(): void;
 }
 
 /** How one playback ended. */

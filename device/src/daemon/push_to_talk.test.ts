@@ -44,6 +44,7 @@ describe('push-to-talk turn', () => {
     await vi.waitFor(() => expect(h.daemon.state).toBe('idle'));
     expect(h.link.sentOf('playback.done')).toEqual([{ type: 'playback.done', turnId: 't1', heardMs: 40, interrupted: false }]);
     expect(h.states).toEqual(['idle', 'listening', 'thinking', 'speaking', 'idle']);
+    expect(h.source.forgets).toBe(1); // the pre-roll heard the reply: the next turn does not start with it
   });
 
   it('ends the turn by itself at the maximum length', () => {

@@ -20,6 +20,7 @@ export class FakeSource implements AudioSource {
   readonly frameMs = 20;
   starts = 0;
   stops = 0;
+  forgets = 0;
   private listener: CaptureListener | undefined;
 
   get running(): boolean {
@@ -41,6 +42,10 @@ export class FakeSource implements AudioSource {
 
   emit(frame: Uint8Array): void {
     this.listener?.frame(frame);
+  }
+
+  forget(): void {
+    this.forgets++;
   }
 
   fail(error: Error): void {
