@@ -38,6 +38,8 @@ interface Turn {
   framesDropped: number;
   /** The one pending deadline of the turn: max length, reply timeout or audio stall, by phase. */
   timer?: NodeJS.Timeout;
+  /** Tap mode: the turn stopped listening by itself (a length limit), so the user's next tap is its stop tap. */
+  stopTapDue?: boolean;
 }
 
 interface Speaking {
@@ -117,8 +119,15 @@ export class Daemon {
     if (edge === 'release') return;
     const longPressMs = this.o.longPressMs ?? 0;
     if (longPressMs > 0) this.longPressTimer = setTimeout(() => this.cancel('long press'), longPressMs);
-    if (this.stateValue === 'listening') this.endTurn('tapped');
-    else this.press();
+    if (this.stateValue === 'listening') return this.endTurn('tapped');
+    const turn = this.turn;
+    if ((this.stateValue === 'thinking' || this.stateValue === 'speaking') && turn?.stopTapDue) {
+      // Meant to stop a recording that had already stopped: not a new question over the answer (or a barge-in).
+      turn.stopTapDue = false;
+      this.o.log.info('tap taken as the stop of a turn that ended by itself', { turnId: turn.id });
+      return;
+    }
+    this.press();
   }
 
   press(): void {
@@ -221,6 +230,7 @@ export class Daemon {
     clearTimeout(turn.timer);
     this.o.log.info('turn ended', { turnId: turn.id, why, framesSent: turn.framesSent, framesDropped: turn.framesDropped });
     this.o.link.send({ type: 'turn.end', turnId: turn.id });
+    turn.stopTapDue = this.mode === 'tap' && why !== 'tapped';
     this.o.onFeedback?.('done');
     this.setState('thinking');
     turn.timer = setTimeout(() => {

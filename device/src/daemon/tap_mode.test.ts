@@ -25,6 +25,37 @@ describe('tap-to-toggle mode', () => {
     expect(h.link.sentOf('turn.cancel')).toEqual([]);
   });
 
+  it('a tap after the turn stopped by itself (length limit) is its stop tap, not a new turn over the answer', () => {
+    const h = harness({ mode: 'tap', longPressMs: 0, maxTurnMs: 5000 });
+    h.link.goUp();
+    h.daemon.button('press');
+    h.daemon.button('release');
+    vi.advanceTimersByTime(5000);
+    expect(h.daemon.state).toBe('thinking');
+    h.daemon.button('press'); // the user, still talking, taps to stop
+    h.daemon.button('release');
+    expect(h.daemon.state).toBe('thinking');
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
+    h.daemon.button('press'); // another tap is a new question, as always while thinking
+    expect(h.daemon.state).toBe('listening');
+    expect(h.link.sentOf('turn.start').map((m) => m.turnId)).toEqual(['t1', 't2']);
+  });
+
+  it('the same when the answer is already playing: the stop tap does not interrupt it', () => {
+    const h = harness({ mode: 'tap', longPressMs: 0, maxTurnMs: 5000 });
+    h.link.goUp();
+    h.daemon.button('press');
+    h.daemon.button('release');
+    vi.advanceTimersByTime(5000);
+    h.link.serverSends({ type: 'audio.start', turnId: 't1', format: FORMAT });
+    h.daemon.button('press');
+    expect(h.daemon.state).toBe('speaking');
+    expect(h.sink.last!.stopped).toBe(false);
+    h.daemon.button('press'); // a second tap is a barge-in
+    expect(h.sink.last!.stopped).toBe(true);
+    expect(h.daemon.state).toBe('listening');
+  });
+
   it('a press held for longPressMs cancels the turn it started', () => {
     const h = harness({ mode: 'tap', longPressMs: 1500 });
     h.link.goUp();
