@@ -57,6 +57,23 @@ describe('device endpoint: bad input gets a clear error and hurts nobody else', 
     }
   });
 
+  it('answers an upgrade whose target the URL parser refuses with HTTP 400 instead of crashing', async () => {
+    const { port } = new URL(server.url);
+    for (const target of ['http://[/', 'http://a:99999/']) {
+      const client = connect(Number(port), '127.0.0.1');
+      client.setEncoding('utf8');
+      let answer = '';
+      client.on('data', (d: string) => (answer += d));
+      const ended = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      client.write(
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${server.token}\r\n\r\n`,
+      );
+      await ended;
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    }
+  });
+
   it('answers malformed JSON with bad_json and keeps the connection', async () => {
     const d = await TestDevice.ready(server.url, server.token);
     d.sendRaw('{"type": "turn.start", ');

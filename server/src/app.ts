@@ -255,7 +255,13 @@ export function build(deps: AppDeps): App {
     // while it is refused (bad token, unknown path) would throw ECONNRESET out of the process. ws adds its own on
     // an accepted upgrade.
     socket.on('error', (err) => log.debug('upgrade socket error', { error: err }));
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      // Node's parser takes targets the URL parser refuses (`http://[/`): a throw here would end the process.
+      return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
     if (path === '/ws/device') return hub.handleUpgrade(req, socket, head);
     if (path === '/ws/chat' && chat) return chat.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
