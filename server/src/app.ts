@@ -159,7 +159,9 @@ export function build(deps: AppDeps): App {
       ...(deps.voiceFor ? { voiceFor: deps.voiceFor } : {}),
     });
     const a = auth;
-    chat = new ChatEndpoint({ service, live, recorder, providers, limits: web.chat, log, ...(realtime ? { realtime } : {}) }, async (req) => (await a.session(req)) !== undefined);
+    const endpoint = new ChatEndpoint({ service, live, recorder, providers, limits: web.chat, log, ...(realtime ? { realtime } : {}) }, async (req) => (await a.session(req))?.idHash);
+    a.onSessionsEnded((idHash) => endpoint.endLogins(idHash));
+    chat = endpoint;
     loginRoutes(router, { auth });
     const users = new WeakMap<IncomingMessage, string>();
     apiRoutes(router, { service, auth, devices: store.devices, hub, live, pendingVolumes }, (ctx: RouteContext) => users.get(ctx.req) ?? '');

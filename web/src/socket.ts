@@ -21,6 +21,8 @@ export class ChatSocket {
   onOpen: () => void = () => undefined;
   onStatus: (online: boolean) => void = () => undefined;
   onBinary: (data: ArrayBuffer) => void = () => undefined;
+  /** The server ended the login this socket was opened with (logout elsewhere, password changed): close 4401. */
+  onLoggedOut: () => void = () => location.reload();
 
   connect(): void {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/chat`;
@@ -43,10 +45,14 @@ export class ChatSocket {
       }
       for (const l of this.listeners.get(frame.action) ?? []) l(frame.payload);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       this.onStatus(false);
       for (const p of this.pending.values()) p.reject(new Error('connection lost'));
       this.pending.clear();
+      if (e.code === 4401) {
+        this.stopped = true; // reconnecting would only be refused: the page shows the login again
+        return this.onLoggedOut();
+      }
       if (this.stopped) return;
       const wait = this.backoffMs * (0.8 + Math.random() * 0.4);
       this.backoffMs = Math.min(15_000, this.backoffMs * 2);

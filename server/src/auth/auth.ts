@@ -32,6 +32,7 @@ export type LoginResult = { ok: true; cookie: string; username: string } | { ok:
  */
 export class Auth {
   private readonly failures = new Map<string, number[]>();
+  private readonly endedListeners = new Set<(idHash: string | undefined) => void>();
 
   constructor(
     private readonly store: Store,
@@ -43,6 +44,19 @@ export class Auth {
   }
 
   /**
+   * Calls `listener` when logins end: with a session's id hash on logout, with undefined when every session of the
+   * admin ends (password changed). Connections opened with those logins must end too. Returns the unsubscribe.
+   */
+  onSessionsEnded(listener: (idHash: string | undefined) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  private sessionsEnded(idHash: string | undefined): void {
+    for (const listener of this.endedListeners) listener(idHash);
+  }
+
+  /**
    * Makes sure an admin exists. With `password` (PICHAT_ADMIN_PASSWORD) that password is set (replacing the stored
    * one when different); without, a first start generates one. Returns the generated password, to be shown once.
    */
@@ -51,7 +65,10 @@ export class Auth {
     if (password !== undefined) {
       if (!existing || existing.username !== username || !(await verifyPassword(password, existing.passwordHash))) {
         await this.store.setAdmin({ username, passwordHash: await hashPassword(password), createdAt: new Date(this.now()).toISOString() });
-        if (existing) await this.store.deleteSessionsOf(existing.username);
+        if (existing) {
+          await this.store.deleteSessionsOf(existing.username);
+          this.sessionsEnded(undefined);
+        }
       }
       return { username };
     }
@@ -82,7 +99,7 @@ export class Auth {
     return { ok: true, cookie: this.cookie(id, this.options.sessionTtlMs), username };
   }
 
-  /** The session a request carries, or undefined. */
+  /** The session a request carries, or undefined (its `idHash` names it to `onSessionsEnded`). */
   async session(req: IncomingMessage): Promise<SessionRecord | undefined> {
     const id = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (!id || id.length > 100) return undefined;
@@ -92,7 +109,10 @@ export class Auth {
   /** Ends the request's session; returns the cookie header that clears it. */
   async logout(req: IncomingMessage): Promise<string> {
     const id = readCookie(req.headers.cookie, SESSION_COOKIE);
-    if (id) await this.store.deleteSession(hashId(id));
+    if (id) {
+      await this.store.deleteSession(hashId(id));
+      this.sessionsEnded(hashId(id));
+    }
     return this.cookie('', 0);
   }
 
@@ -101,6 +121,7 @@ export class Auth {
     if (!admin || admin.username !== username || !(await verifyPassword(current, admin.passwordHash))) return false;
     await this.store.setAdmin({ ...admin, passwordHash: await hashPassword(next) });
     await this.store.deleteSessionsOf(username);
+    this.sessionsEnded(undefined);
     return true;
   }
 

@@ -271,6 +271,12 @@ export class ChatConnection {
     if (!voice.write(bytes)) this.send('error', { code: 'invalid_payload', message: 'audio frames hold whole 16-bit samples', action: 'voice' });
   }
 
+  /** Ends the connection from the server side: nothing more is handled or sent, the browser gets `code`. */
+  end(code: number, reason: string): void {
+    this.onClose();
+    this.ws.close(code, reason);
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;

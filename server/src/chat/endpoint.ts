@@ -4,6 +4,9 @@ import { WebSocketServer } from 'ws';
 import { sameOrigin } from '../auth/auth.js';
 import { ChatConnection, type ChatConnectionDeps } from './connection.js';
 
+/** Close code of a chat connection whose login ended (logout, password change). */
+export const CLOSE_LOGGED_OUT = 4401;
+
 /** Largest chat frame, bytes: a speech_to_text request carries up to 30 s of base64 WAV. ws closes with 1009 above. */
 export const MAX_CHAT_FRAME_BYTES = 2 * 1024 * 1024;
 
@@ -14,27 +17,44 @@ export const MAX_CHAT_FRAME_BYTES = 2 * 1024 * 1024;
 export class ChatEndpoint {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CHAT_FRAME_BYTES, perMessageDeflate: false });
   readonly connections = new Set<ChatConnection>();
+  /** The login each connection was opened with (its session's id hash). */
+  private readonly logins = new Map<ChatConnection, string>();
 
+  /** `authorize` gives the id hash of the request's login, or undefined without one. */
   constructor(
     private readonly deps: ChatConnectionDeps,
-    private readonly authorize: (req: IncomingMessage) => Promise<boolean>,
+    private readonly authorize: (req: IncomingMessage) => Promise<string | undefined>,
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
     if (!sameOrigin(req)) return refuse(socket, 403, 'Forbidden', 'cross-origin chat connection refused\n');
     this.authorize(req).then(
-      (ok) => {
-        if (!ok) return refuse(socket, 401, 'Unauthorized', 'log in first\n');
+      (login) => {
+        if (login === undefined) return refuse(socket, 401, 'Unauthorized', 'log in first\n');
         if (socket.destroyed) return;
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           const connection = new ChatConnection(ws, this.deps);
           this.connections.add(connection);
-          ws.on('close', () => this.connections.delete(connection));
+          this.logins.set(connection, login);
+          ws.on('close', () => {
+            this.connections.delete(connection);
+            this.logins.delete(connection);
+          });
         });
       },
       () => refuse(socket, 500, 'Internal Server Error', 'could not check the login\n'),
     );
+  }
+
+  /**
+   * Closes the connections opened with the login `idHash` (logged out), or with any login (undefined: the password
+   * changed), with close code 4401: the page then shows the login again.
+   */
+  endLogins(idHash: string | undefined): void {
+    for (const [connection, login] of this.logins) {
+      if (idHash === undefined || login === idHash) connection.end(CLOSE_LOGGED_OUT, 'logged out');
+    }
   }
 
   close(): void {
