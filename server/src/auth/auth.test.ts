@@ -54,4 +54,14 @@ describe('admin credential and login sessions', () => {
     expect(await auth.login('admin', 'the-password', 'evil')).toMatchObject({ ok: true });
     store.close();
   });
+
+  it('throttles guesses sent all at once as it does one after another', async () => {
+    const store = new SqliteStore(':memory:');
+    const auth = new Auth(store, { ...DEFAULT_AUTH_OPTIONS, maxFailures: 3 });
+    await auth.ensureAdmin('admin', 'the-password');
+    const results = await Promise.all(Array.from({ length: 8 }, () => auth.login('admin', 'guess', 'evil')));
+    expect(results.filter((r) => !r.ok && r.reason === 'invalid')).toHaveLength(3);
+    expect(results.filter((r) => !r.ok && r.reason === 'throttled')).toHaveLength(5);
+    store.close();
+  });
 });

@@ -80,13 +80,13 @@ export class Auth {
 
   async login(username: string, password: string, from: string): Promise<LoginResult> {
     if (this.throttled(from)) return { ok: false, reason: 'throttled' };
+    // Counted as a failure before the slow hash, so that guesses sent all at once are throttled like sequential ones;
+    // a success clears the count.
+    this.fail(from);
     const admin = await this.store.getAdmin();
     // Verify even for an unknown user, so that timing does not tell whether the name exists.
     const valid = await verifyPassword(password, admin?.passwordHash ?? DUMMY_HASH);
-    if (!admin || !valid || admin.username !== username) {
-      this.fail(from);
-      return { ok: false, reason: 'invalid' };
-    }
+    if (!admin || !valid || admin.username !== username) return { ok: false, reason: 'invalid' };
     this.failures.delete(from);
     const id = randomBytes(32).toString('base64url');
     const created = this.now();
