@@ -116,6 +116,9 @@ describe('REST API, /docs, /model-info and the login', () => {
     expect(bad.status).toBe(400);
     expect((await call('/api/settings', { method: 'PUT', json: {} })).status).toBe(405);
     expect((await call('/api/nothing')).status).toBe(404);
+    // A page size the store would not serve in full (it caps pages at 500) is refused, not silently cut short.
+    for (const limit of ['0', '501', '1000']) expect((await call(`/api/conversations?limit=${limit}`)).status).toBe(400);
+    expect((await call('/api/conversations?limit=500')).status).toBe(200);
   });
 
   it('settings and devices: add (token shown once, and it works), rename, volume, revoke', async () => {

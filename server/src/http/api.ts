@@ -39,6 +39,9 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
+/** Most conversations one page holds (the store's cap; the OpenAPI document says the same). */
+const MAX_CONVERSATIONS_PAGE = 500;
+
 function intParam(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name);
   if (raw === null || raw === '') return undefined;
@@ -80,6 +83,10 @@ export function apiRoutes(router: Router, deps: ApiDeps, username: (ctx: RouteCo
 
   router.on('GET', '/api/conversations', async ({ res, url }) => {
     const limit = intParam(url, 'limit');
+    // The store serves at most 500 a page: a larger limit (or 0) would end the paging early (no next_before).
+    if (limit !== undefined && (limit < 1 || limit > MAX_CONVERSATIONS_PAGE)) {
+      throw new ChatError('invalid_payload', `query limit must be 1..${MAX_CONVERSATIONS_PAGE}`);
+    }
     const before = url.searchParams.get('before') ?? undefined;
     const conversations = await service.listConversations({ ...(limit ? { limit } : {}), ...(before ? { before } : {}) });
     const last = conversations[conversations.length - 1];
