@@ -1,7 +1,8 @@
+import { SPEECH_FORMAT } from '@pichat/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestDevice } from './support/device-client.js';
 import { eventually } from './support/eventually.js';
-import { pushToTalk, startRealtimeServer, type RealtimeTestServer } from './support/realtime-server.js';
+import { pushToTalk, speech, startRealtimeServer, type RealtimeTestServer } from './support/realtime-server.js';
 
 let server: RealtimeTestServer | undefined;
 let device: TestDevice | undefined;
@@ -88,6 +89,16 @@ describe('realtime failures', () => {
 
     await pushToTalk(device, 't2');
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+    expect(server.standin.refused).toEqual([401]);
+  });
+
+  it('a refused key while the user is still talking: one attempt, not one per audio frame', async () => {
+    server = await startRealtimeServer({}, { PICHAT_REALTIME_API_KEY: 'sk-wrong' });
+    device = await TestDevice.ready(server.url, server.token);
+    device.send({ type: 'turn.start', turnId: 't1', format: SPEECH_FORMAT });
+    await device.streamPcm(speech(1000), { realTime: true }); // the refusal comes while these frames still arrive
+    device.send({ type: 'turn.end', turnId: 't1' });
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
     expect(server.standin.refused).toEqual([401]);
   });
 
