@@ -108,6 +108,12 @@ describe('realtime failures', () => {
     await pushToTalk(device, 't1');
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
     expect(device.audioFor('t1').byteLength).toBeGreaterThan(0); // the explanation, spoken locally
+    // The refused request left nothing behind: the next turns get their own responses.
+    for (const id of ['t2', 't3']) {
+      await pushToTalk(device, id);
+      expect(await device.waitFor('turn.done', (m) => m.turnId === id)).toMatchObject({ outcome: 'answered', handler: 'realtime' });
+    }
+    expect(server.standin.ofType('response.cancel')).toHaveLength(0);
   });
 
   it('a response failing with insufficient_quota sends later turns to the pipeline', async () => {

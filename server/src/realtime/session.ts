@@ -52,7 +52,8 @@ export class RealtimeSession implements TurnLink {
   private awaitingResponse: RealtimeTurn[] = [];
   private readonly byResponse = new Map<string, RealtimeTurn>();
   private readonly byItem = new Map<string, RealtimeTurn>();
-  private readonly byEventId = new Map<string, RealtimeTurn>();
+  /** The turn each client event was sent for, and whether the event asks for a response (`response.create`). */
+  private readonly byEventId = new Map<string, { turn: RealtimeTurn; createsResponse: boolean }>();
   private active: string | undefined;
   private seq = 0;
 
@@ -115,18 +116,14 @@ export class RealtimeSession implements TurnLink {
   }
 
   commitAndRespond(turn: RealtimeTurn): void {
-    const ids = [`pc_${++this.seq}`, `pc_${++this.seq}`] as const;
-    for (const id of ids) this.byEventId.set(id, turn);
-    while (this.byEventId.size > 64) this.byEventId.delete(this.byEventId.keys().next().value!);
+    const ids = this.eventIds(turn);
     this.awaitingCommit.push(turn);
     this.awaitingResponse.push(turn);
     for (const event of commitAndCreate(this.flavor(), ids)) this.send(event);
   }
 
   respondToText(turn: RealtimeTurn, text: string): void {
-    const ids = [`pc_${++this.seq}`, `pc_${++this.seq}`] as const;
-    for (const id of ids) this.byEventId.set(id, turn);
-    while (this.byEventId.size > 64) this.byEventId.delete(this.byEventId.keys().next().value!);
+    const ids = this.eventIds(turn);
     this.awaitingResponse.push(turn);
     const flavor = this.flavor();
     this.send({ ...textItem(flavor, 'user', text), event_id: ids[0] });
@@ -141,6 +138,15 @@ export class RealtimeSession implements TurnLink {
     const turn = this.startTurn(sink, options);
     turn.type(text);
     return turn;
+  }
+
+  /** Ids for a turn's two client events: the input (commit, or the typed item), then its `response.create`. */
+  private eventIds(turn: RealtimeTurn): readonly [string, string] {
+    const ids = [`pc_${++this.seq}`, `pc_${++this.seq}`] as const;
+    this.byEventId.set(ids[0], { turn, createsResponse: false });
+    this.byEventId.set(ids[1], { turn, createsResponse: true });
+    while (this.byEventId.size > 64) this.byEventId.delete(this.byEventId.keys().next().value!);
+    return ids;
   }
 
   cancel(turn: RealtimeTurn): void {
@@ -222,7 +228,10 @@ export class RealtimeSession implements TurnLink {
   }
 
   private onError(e: Extract<UpstreamEvent, { type: 'error' }>): void {
-    const turn = e.clientEventId ? this.byEventId.get(e.clientEventId) : undefined;
+    const sent = e.clientEventId ? this.byEventId.get(e.clientEventId) : undefined;
+    const turn = sent?.turn;
+    // A refused response.create makes no response: left waiting, the turn would take the next turn's response.
+    if (sent?.createsResponse) this.awaitingResponse = this.awaitingResponse.filter((x) => x !== sent.turn);
     if (e.code === 'input_audio_buffer_commit_empty') {
       const t = turn ?? this.awaitingCommit[0];
       if (t) {
