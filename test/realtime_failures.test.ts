@@ -103,7 +103,8 @@ describe('realtime failures', () => {
   });
 
   it('an error event answering response.create fails the turn with an explanation', async () => {
-    server = await startRealtimeServer({ reply: (n) => (n === 0 ? { error: { code: 'server_error', type: 'server_error' } } : {}) });
+    // No fallback window (0 ms), so that the next turns go to the same link again.
+    server = await startRealtimeServer({ reply: (n) => (n === 0 ? { error: { code: 'server_error', type: 'server_error' } } : {}) }, { PICHAT_REALTIME_FALLBACK_MS: '0' });
     device = await TestDevice.ready(server.url, server.token);
     await pushToTalk(device, 't1');
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
@@ -139,6 +140,27 @@ describe('realtime failures', () => {
     await pushToTalk(device, 't1');
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
     expect(server.localTts.texts.join(' ')).toContain('did not answer in time');
+    // "I'm switching to the regular assistant": the next turn does not wait on the stalled model again.
+    await pushToTalk(device, 't2');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+  });
+
+  it('so does an error event refusing the request', async () => {
+    server = await startRealtimeServer({ reply: (n) => (n === 0 ? { error: { code: 'server_error', type: 'server_error' } } : {}) });
+    device = await TestDevice.ready(server.url, server.token);
+    await pushToTalk(device, 't1');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
+    await pushToTalk(device, 't2');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+  });
+
+  it('a failed response (server error) sends the next turn to the pipeline too', async () => {
+    server = await startRealtimeServer({ reply: () => ({ failWith: { code: 'server_error', type: 'server_error' } }) });
+    device = await TestDevice.ready(server.url, server.token);
+    await pushToTalk(device, 't1');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
+    await pushToTalk(device, 't2');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
   });
 
   it('without a key, says once why realtime mode is unavailable and answers through the pipeline', async () => {

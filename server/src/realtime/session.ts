@@ -149,6 +149,10 @@ export class RealtimeSession implements TurnLink {
     return ids;
   }
 
+  responseTimedOut(error: ProviderError): void {
+    this.options.onFailure?.(error, 'response');
+  }
+
   cancel(turn: RealtimeTurn): void {
     if (turn.cancelled) return;
     turn.cancelled = true;
@@ -217,7 +221,8 @@ export class RealtimeSession implements TurnLink {
         let error: ProviderError | undefined;
         if (e.status === 'failed') {
           error = refusalError(e.errorCode ?? '', '', e.errorMessage) ?? new ProviderError('server_error', 'openai-realtime: the response failed', { provider: PROVIDER, retryable: true });
-          if (!error.retryable) this.options.onFailure?.(error, 'response');
+          // Refused (quota, key): the long fallback; a failed response: the short one. The user is told either way.
+          this.options.onFailure?.(error, 'response');
         }
         turn?.onResponseDone(e.status, error);
         return;
@@ -251,7 +256,9 @@ export class RealtimeSession implements TurnLink {
     if (turn && !turn.isFinished) {
       this.options.log.warn('realtime request refused', { code: e.code, type: e.errorType });
       this.awaitingCommit = this.awaitingCommit.filter((x) => x !== turn);
-      turn.fail(new ProviderError('bad_request', `openai-realtime: ${e.code || e.errorType || 'error'}`, { provider: PROVIDER }), 'response');
+      const error = new ProviderError('bad_request', `openai-realtime: ${e.code || e.errorType || 'error'}`, { provider: PROVIDER, retryable: true });
+      turn.fail(error, 'response');
+      this.options.onFailure?.(error, 'response'); // the short fallback, as the user is told
       return;
     }
     this.options.log.debug('realtime error event', { code: e.code, type: e.errorType });

@@ -57,6 +57,8 @@ export interface TurnLink {
   flavor(): 'ga' | 'beta';
   /** Drops the connection: the next turn's starts a new, empty conversation upstream ("new conversation"). */
   restart(): void;
+  /** The model did not answer this turn in time: the owner falls back to the pipeline for a while, as it is told. */
+  responseTimedOut(error: ProviderError): void;
 }
 
 export interface RealtimeTurnOptions {
@@ -235,7 +237,11 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
   private kick(ms = this.deps.idleTimeoutMs): void {
     if (this.phase !== 'responding') return;
     if (this.watchdog) clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => this.fail(new ProviderError('timeout', 'openai-realtime: no answer in time', { provider: 'openai-realtime' }), 'response'), ms);
+    this.watchdog = setTimeout(() => {
+      const error = new ProviderError('timeout', 'openai-realtime: no answer in time', { provider: 'openai-realtime' });
+      this.link.responseTimedOut(error);
+      this.fail(error, 'response');
+    }, ms);
   }
 
   protected async respond(): Promise<RealtimeTurnResult> {
