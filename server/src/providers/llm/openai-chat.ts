@@ -41,6 +41,8 @@ export class OpenAiChatModel implements ChatModel {
     signal.addEventListener('abort', onAbort, { once: true });
     let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
     let outputChars = 0;
+    let answering = false; // the request was accepted: from then on it is billed, even if the stream breaks
+    let refused = false;
     try {
       const stream = await this.options.client.chat.completions.create(
         {
@@ -53,6 +55,7 @@ export class OpenAiChatModel implements ChatModel {
         },
         { signal: controller.signal },
       );
+      answering = true;
       for await (const chunk of stream) {
         if (chunk.usage) usage = chunk.usage;
         const delta = chunk.choices?.[0]?.delta?.content;
@@ -65,12 +68,13 @@ export class OpenAiChatModel implements ChatModel {
       if (signal.aborted) throw abortError();
     } catch (err) {
       if (signal.aborted || isAbortError(err)) throw abortError();
+      refused = !answering; // an error answer is not billed: no usage for it (a retry asks again)
       throw toProviderError(err, this.name);
     } finally {
       signal.removeEventListener('abort', onAbort);
       controller.abort(); // a consumer that stopped early (barge-in) closes the connection now
       const inputChars = messages.reduce((n, m) => n + m.content.length, 0);
-      reportUsage(
+      if (!refused) reportUsage(
         this.options.onUsage,
         usage
           ? { provider: this.name, model: this.model, kind: 'tokens', input: usage.prompt_tokens, output: usage.completion_tokens }

@@ -54,6 +54,7 @@ export class OpenAiTranscriptionStt implements SpeechToText {
           offset += p.byteLength;
         }
         pieces.length = 0;
+        let refused = false; // an error answer is not billed: no usage for it (a retry sends the audio again)
         try {
           const file = await toFile(encodeWav(format, pcm), 'turn.wav', { type: 'audio/wav' });
           const result = await this.options.client.audio.transcriptions.create(
@@ -63,9 +64,10 @@ export class OpenAiTranscriptionStt implements SpeechToText {
           return { text: tidy(result.text ?? '') };
         } catch (err) {
           if (signal.aborted || isAbortError(err)) throw abortError();
+          refused = true;
           throw toProviderError(err, this.name);
         } finally {
-          reportUsage(
+          if (!refused) reportUsage(
             this.options.onUsage,
             { provider: this.name, model: this.options.model, kind: 'audio_seconds', input: durationMs(format, bytes) / 1000, output: 0 },
             signal,

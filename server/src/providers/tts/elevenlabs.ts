@@ -40,6 +40,7 @@ export class ElevenLabsTts implements TextToSpeech {
     const base = (this.options.baseUrl ?? 'https://api.elevenlabs.io').replace(/\/+$/, '');
     const url = `${base}/v1/text-to-speech/${encodeURIComponent(this.options.voiceId)}/stream?output_format=pcm_16000`;
     const request = linkSignal(signal); // aborted at the end too: stopping the iteration closes the HTTP request
+    let refused = false; // the request failed before any audio: nothing billed, so no usage (a retry sends it again)
     try {
       let response: Response;
       try {
@@ -55,9 +56,11 @@ export class ElevenLabsTts implements TextToSpeech {
         });
       } catch (err) {
         if (signal.aborted || isAbortError(err)) return;
+        refused = true;
         throw toProviderError(err, this.name);
       }
       if (!response.ok) {
+        refused = true;
         void response.body?.cancel().catch(() => undefined);
         throw httpError(this.name, response.status, response.headers);
       }
@@ -68,7 +71,7 @@ export class ElevenLabsTts implements TextToSpeech {
     } finally {
       request.dispose();
       request.abort();
-      reportUsage(this.options.onUsage, { provider: this.name, model: this.options.modelId, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
+      if (!refused) reportUsage(this.options.onUsage, { provider: this.name, model: this.options.modelId, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
     }
   }
 }

@@ -105,6 +105,19 @@ describe('OpenAI-compatible /v1/audio/speech (pcm) against a stand-in', () => {
     hold.open();
   });
 
+  it('counts usage once for a sentence answered on the third attempt: refused attempts are not billed', async () => {
+    standin.setHandler(async (_req, res) => {
+      if (standin.requests.length <= 2) return errorResponse(res, 503);
+      res.writeHead(200, { 'content-type': 'audio/pcm' });
+      res.end(pcm(24000));
+    });
+    const usage: Usage[] = [];
+    const tts = retryingTts(openAiTts(usage), { retries: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined });
+    expect((await bytesOf(tts.synthesize('Hello there.', new AbortController().signal).chunks)).byteLength).toBe(4800);
+    expect(standin.requests).toHaveLength(3);
+    expect(usage.map((u) => u.input)).toEqual([12]);
+  });
+
   it('a 500 before any audio is retried; a stalled body times out and falls back to the offline voice, resampled', async () => {
     standin.setHandler(async (_req, res) => {
       if (standin.requests.length === 1) return errorResponse(res, 500);

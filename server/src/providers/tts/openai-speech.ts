@@ -41,6 +41,7 @@ export class OpenAiSpeechTts implements TextToSpeech {
   private async *chunks(text: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
     if (signal.aborted) return;
     const request = linkSignal(signal); // aborted at the end too: stopping the iteration closes the HTTP request
+    let refused = false; // the request failed before any audio: nothing billed, so no usage (a retry sends it again)
     try {
       let response: Response;
       try {
@@ -56,6 +57,7 @@ export class OpenAiSpeechTts implements TextToSpeech {
         );
       } catch (err) {
         if (signal.aborted || isAbortError(err)) return;
+        refused = true;
         throw toProviderError(err, this.name);
       }
       yield* pcmChunks(response.body as AsyncIterable<Uint8Array> | null, signal, this.name);
@@ -65,7 +67,7 @@ export class OpenAiSpeechTts implements TextToSpeech {
     } finally {
       request.dispose();
       request.abort();
-      reportUsage(this.options.onUsage, { provider: this.name, model: this.options.model, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
+      if (!refused) reportUsage(this.options.onUsage, { provider: this.name, model: this.options.model, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
     }
   }
 }
