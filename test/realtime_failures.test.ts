@@ -145,6 +145,16 @@ describe('realtime failures', () => {
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
   });
 
+  it('a response that was never created leaves nothing behind: the next turn is answered', async () => {
+    // No fallback window (0 ms), so that the next turn goes to realtime again.
+    server = await startRealtimeServer({ reply: (n) => (n === 0 ? { silent: true } : {}) }, { PICHAT_REALTIME_RESPONSE_TIMEOUT_MS: '300', PICHAT_REALTIME_FALLBACK_MS: '0' });
+    device = await TestDevice.ready(server.url, server.token);
+    await pushToTalk(device, 't1');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
+    await pushToTalk(device, 't2');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
+  });
+
   it('so does an error event refusing the request', async () => {
     server = await startRealtimeServer({ reply: (n) => (n === 0 ? { error: { code: 'server_error', type: 'server_error' } } : {}) });
     device = await TestDevice.ready(server.url, server.token);

@@ -149,8 +149,11 @@ export class RealtimeSession implements TurnLink {
     return ids;
   }
 
-  responseTimedOut(error: ProviderError): void {
+  responseTimedOut(turn: RealtimeTurn, error: ProviderError): void {
     this.options.onFailure?.(error, 'response');
+    // Its response was never even created: the link is out of step (the next response.created would be taken for
+    // this turn's and cancelled). A new connection starts clean, with the conversation replayed, as after a drop.
+    if (this.awaitingResponse.includes(turn)) this.restart();
   }
 
   cancel(turn: RealtimeTurn): void {

@@ -58,7 +58,7 @@ export interface TurnLink {
   /** Drops the connection: the next turn's starts a new, empty conversation upstream ("new conversation"). */
   restart(): void;
   /** The model did not answer this turn in time: the owner falls back to the pipeline for a while, as it is told. */
-  responseTimedOut(error: ProviderError): void;
+  responseTimedOut(turn: RealtimeTurn, error: ProviderError): void;
 }
 
 export interface RealtimeTurnOptions {
@@ -239,8 +239,8 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
     if (this.watchdog) clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => {
       const error = new ProviderError('timeout', 'openai-realtime: no answer in time', { provider: 'openai-realtime' });
-      this.link.responseTimedOut(error);
       this.fail(error, 'response');
+      this.link.responseTimedOut(this, error);
     }, ms);
   }
 
