@@ -145,6 +145,18 @@ describe('realtime failures', () => {
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
   });
 
+  it.each([
+    ['an error event refusing the request', { error: { code: 'server_error', type: 'server_error' } }],
+    ['a failed response (response.done failed)', { failWith: { code: 'server_error', type: 'server_error' } }],
+  ] as const)('%s sends the next turn to the pipeline too', async (_what, first) => {
+    server = await startRealtimeServer({ reply: (n) => (n === 0 ? first : {}) });
+    device = await TestDevice.ready(server.url, server.token);
+    await pushToTalk(device, 't1');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
+    await pushToTalk(device, 't2');
+    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+  });
+
   it('a response that was never created leaves nothing behind: the next turn is answered', async () => {
     // No fallback window (0 ms), so that the next turn goes to realtime again.
     server = await startRealtimeServer({ reply: (n) => (n === 0 ? { silent: true } : {}) }, { PICHAT_REALTIME_RESPONSE_TIMEOUT_MS: '300', PICHAT_REALTIME_FALLBACK_MS: '0' });
@@ -153,24 +165,6 @@ describe('realtime failures', () => {
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
     await pushToTalk(device, 't2');
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
-  });
-
-  it('so does an error event refusing the request', async () => {
-    server = await startRealtimeServer({ reply: (n) => (n === 0 ? { error: { code: 'server_error', type: 'server_error' } } : {}) });
-    device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
-    await pushToTalk(device, 't2');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
-  });
-
-  it('a failed response (server error) sends the next turn to the pipeline too', async () => {
-    server = await startRealtimeServer({ reply: () => ({ failWith: { code: 'server_error', type: 'server_error' } }) });
-    device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
-    await pushToTalk(device, 't2');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
   });
 
   it('without a key, says once why realtime mode is unavailable and answers through the pipeline', async () => {
