@@ -12,6 +12,7 @@ import { buildSsml, escapeXml } from '../tts/ssml.js';
 import { selectVoice } from '../tts/voices.js';
 import { exactArrayBuffer } from './ports.js';
 import { sdkSpeechPorts } from './sdk.js';
+import type { Usage } from '../usage.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
 
@@ -62,7 +63,8 @@ describe('Azure Speech STT (ports stand-in)', () => {
         r.onSessionStopped?.();
       };
     });
-    const stt = new AzureSpeechStt({ ports, language: 'pl-PL' });
+    const usage: Usage[] = [];
+    const stt = new AzureSpeechStt({ ports, language: 'pl-PL', onUsage: (u) => usage.push(u) });
     const stream = stt.start({ format: SPEECH_FORMAT, signal: signal() });
     const { recognizer, push, language } = ports.recognizers[0]!;
     expect(recognizer.started).toBe(true);
@@ -73,15 +75,18 @@ describe('Azure Speech STT (ports stand-in)', () => {
     expect(push.closed).toBe(true);
     await within(waitFor(() => recognizer.closed), 1000, 'recognizer closed');
     expect(recognizer.stopped).toBe(true);
+    expect(usage.map((u) => [u.kind, u.input])).toEqual([['audio_seconds', 4 / 32000]]);
   });
 
   it('a cancellation with ConnectionFailure is a retryable network ProviderError, and the recognizer is closed', async () => {
     const ports = new FakeAzurePorts((r, p) => {
       p.onClose = () => r.onCanceled?.({ code: 'connection_failure', details: 'Unable to contact server.' });
     });
-    const stream = new AzureSpeechStt({ ports, language: 'en-US' }).start({ format: SPEECH_FORMAT, signal: signal() });
+    const usage: Usage[] = [];
+    const stream = new AzureSpeechStt({ ports, language: 'en-US', onUsage: (u) => usage.push(u) }).start({ format: SPEECH_FORMAT, signal: signal() });
     stream.write(new Uint8Array(640));
     await expect(stream.finish()).rejects.toMatchObject({ name: 'ProviderError', code: 'network', retryable: true, provider: 'azure-speech-stt' });
+    expect(usage).toEqual([]); // not billed: a retry sends the audio again
     await within(waitFor(() => ports.recognizers[0]!.recognizer.closed), 1000, 'recognizer closed');
   });
 
@@ -161,6 +166,29 @@ describe('Azure Speech TTS (ports stand-in)', () => {
     fresh.audio([3, 4]);
     fresh.complete();
     expect(await next).toEqual([3, 4]);
+  });
+
+  it('counts the characters of what was sent and not refused; a sentence aborted while queued counts nothing', async () => {
+    const ports = new FakeAzurePorts();
+    const usage: Usage[] = [];
+    const tts = new AzureSpeechTts({ ports, voice: { voice: 'en-US-JennyNeural', locale: 'en-US' }, onUsage: (u) => usage.push(u) });
+    const refused = collect(tts.synthesize('Refused.', signal()).chunks);
+    const queued = new AbortController();
+    const dropped = collect(tts.synthesize('Never sent.', queued.signal).chunks);
+    const synth = await within(waitForValue(() => ports.synthesizers[0]), 1000, 'synthesizer');
+    await within(waitFor(() => synth.spoken.length === 1), 1000, 'first request');
+    queued.abort(); // the second sentence is still waiting behind the first
+    expect(await within(dropped, 1000, 'queued stream end')).toEqual([]);
+    synth.cancel({ code: 'too_many_requests', details: '' });
+    await expect(refused).rejects.toMatchObject({ code: 'rate_limited' });
+    const spoken = collect(tts.synthesize('Spoken.', signal()).chunks);
+    const fresh = await within(waitForValue(() => ports.synthesizers[1]), 1000, 'fresh synthesizer');
+    await within(waitFor(() => fresh.spoken.length === 1), 1000, 'third request');
+    fresh.audio([1, 2]);
+    fresh.complete();
+    await spoken;
+    expect(usage.map((u) => u.input)).toEqual(['Spoken.'.length]);
+    await tts.close();
   });
 
   it('a cancellation becomes a typed error and the failed synthesizer is replaced', async () => {

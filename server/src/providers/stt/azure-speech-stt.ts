@@ -102,7 +102,8 @@ export class AzureSpeechStt implements SpeechToText {
           return { text: phrases.join(' ').replace(/\s+/g, ' ').trim() };
         } finally {
           close();
-          if (bytes > 0) {
+          // A recognition the service refused or broke off with an error is not billed: no usage for it.
+          if (bytes > 0 && !failure) {
             reportUsage(this.options.onUsage, { provider: this.name, model: language, kind: 'audio_seconds', input: durationMs(format, bytes) / 1000, output: 0 }, signal, this.options.logger);
           }
         }

@@ -61,6 +61,7 @@ export class AzureSpeechTts implements TextToSpeech {
     const items: Uint8Array[] = [];
     let done = false;
     let failure: unknown;
+    let sent = false; // the SSML went to the service (not still queued behind another sentence)
     let wake: (() => void) | undefined;
     const notify = (): void => {
       const w = wake;
@@ -100,6 +101,7 @@ export class AzureSpeechTts implements TextToSpeech {
         void synthesizer.close().catch(() => undefined);
       };
       signal.addEventListener('abort', retire, { once: true });
+      sent = true;
       try {
         await raceAbort(synthesizer.speakSsml(buildSsml(text, { ...voice, ...(this.options.rate ? { rate: this.options.rate } : {}) })), signal);
       } catch (err) {
@@ -135,7 +137,8 @@ export class AzureSpeechTts implements TextToSpeech {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
-      reportUsage(this.options.onUsage, { provider: this.name, model: voice.voice, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
+      // Billed once sent and not refused: a request aborted while still queued, or failed, counts nothing.
+      if (sent && !failure) reportUsage(this.options.onUsage, { provider: this.name, model: voice.voice, kind: 'characters', input: text.length, output: 0 }, signal, this.options.logger);
     }
   }
 
