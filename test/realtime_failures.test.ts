@@ -2,7 +2,7 @@ import { SPEECH_FORMAT } from '@pichat/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestDevice } from './support/device-client.js';
 import { eventually } from './support/eventually.js';
-import { pushToTalk, speech, startRealtimeServer, type RealtimeTestServer } from './support/realtime-server.js';
+import { pushToTalk, speech, startRealtimeServer, type LocalVoice, type RealtimeTestServer } from './support/realtime-server.js';
 
 let server: RealtimeTestServer | undefined;
 let device: TestDevice | undefined;
@@ -90,6 +90,35 @@ describe('realtime failures', () => {
     await pushToTalk(device, 't2');
     expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
     expect(server.standin.refused).toEqual([401]);
+  });
+
+  it('a barge-in stops the spoken explanation at once', async () => {
+    // A local voice that speaks one chunk, then holds until it is stopped.
+    const stopped: string[] = [];
+    const texts: string[] = [];
+    const localTts: LocalVoice = {
+      name: 'held-voice',
+      texts,
+      synthesize(text, signal) {
+        texts.push(text);
+        return {
+          format: SPEECH_FORMAT,
+          chunks: (async function* () {
+            yield new Uint8Array(640);
+            await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+            stopped.push(text);
+          })(),
+        };
+      },
+    };
+    server = await startRealtimeServer({}, { PICHAT_REALTIME_API_KEY: 'sk-wrong' }, { localTts });
+    device = await TestDevice.ready(server.url, server.token);
+    await pushToTalk(device, 't1');
+    await eventually(() => texts.length === 1, 5000, 'the explanation begun');
+    device.send({ type: 'turn.start', turnId: 't2', format: SPEECH_FORMAT });
+    await device.waitFor('turn.done', (m) => m.turnId === 't1', 3000); // not after the voice's own 15 s limit
+    await eventually(() => stopped.length === 1, 3000, 'the local voice stopped');
+    expect(stopped[0]).toContain('refused the API key');
   });
 
   it('a refused key while the user is still talking: one attempt, not one per audio frame', async () => {

@@ -3,6 +3,7 @@ import { silentLogger } from '../../shared/src/log.js';
 import type { AppDeps } from '../../server/src/app.js';
 import { createRealtime } from '../../server/src/realtime/create.js';
 import type { RealtimeService } from '../../server/src/realtime/service.js';
+import type { TextToSpeech } from '../../server/src/pipeline/providers.js';
 import { FakeStt, FakeTts } from '../../server/src/testing/fakes.js';
 import type { TestDevice } from './device-client.js';
 import { RealtimeStandin, type StandinOptions } from './realtime-standin.js';
@@ -14,8 +15,11 @@ export interface RealtimeTestServer extends TestServer {
   standin: RealtimeStandin;
   realtime: RealtimeService;
   /** The offline voice used for explanations and skill answers. */
-  localTts: FakeTts;
+  localTts: LocalVoice;
 }
+
+/** The offline voice of the test server: any TTS that notes what it was asked to say. */
+export type LocalVoice = TextToSpeech & { readonly texts: string[] };
 
 /**
  * A PiChat server with the history store and realtime mode on (PICHAT_VOICE_MODE=realtime), its upstream the
@@ -24,10 +28,10 @@ export interface RealtimeTestServer extends TestServer {
 export async function startRealtimeServer(
   standinOptions: Partial<StandinOptions> = {},
   env: Record<string, string> = {},
-  app: Pick<AppDeps, 'web'> = {},
+  { localTts: ownVoice, ...app }: Pick<AppDeps, 'web'> & { localTts?: LocalVoice } = {},
 ): Promise<RealtimeTestServer> {
   const standin = await RealtimeStandin.start({ apiKey: RT_KEY, ...standinOptions });
-  const localTts = new FakeTts({ msPerChar: 2 });
+  const localTts = ownVoice ?? new FakeTts({ msPerChar: 2 });
   const realtime = createRealtime(
     {
       PICHAT_VOICE_MODE: 'realtime',

@@ -389,14 +389,22 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     const timer = setTimeout(stop, 15_000);
+    // A barge-in or a gone device stops the local voice too, not only the model.
+    const turnSignal = this.controller.signal;
+    if (turnSignal.aborted) stop();
+    turnSignal.addEventListener('abort', stop, { once: true });
     try {
       const stream = this.deps.tts.synthesize(text, controller.signal);
-      for await (const chunk of stream.chunks) await out.write(chunk, stream.format);
+      for await (const chunk of stream.chunks) {
+        if (controller.signal.aborted) break;
+        await out.write(chunk, stream.format);
+      }
       if (out.hasStarted && this.timings.firstAudioSent === undefined) this.mark('firstAudioSent');
     } catch (err) {
-      this.deps.log.warn('realtime turn: local speech failed', { turn: this.id, error: err });
+      if (!controller.signal.aborted) this.deps.log.warn('realtime turn: local speech failed', { turn: this.id, error: err });
     } finally {
       clearTimeout(timer);
+      turnSignal.removeEventListener('abort', stop);
     }
   }
 }
