@@ -145,6 +145,20 @@ describe('web UI in chromium', () => {
     await shot('push-to-talk');
   });
 
+  it('lists the newest 200 conversations, and older ones a page at a time', async () => {
+    const store = server.store!;
+    const start = Date.parse('2024-01-01T00:00:00Z');
+    for (let i = 0; i < 205; i++) await store.createConversation({ title: `Old ${i}`, at: new Date(start + i * 60_000) });
+    const total = (await store.listConversations({ limit: 500 })).length;
+    await page.reload();
+    await page.locator('.conv').first().waitFor();
+    expect(await page.locator('.conv-list li').count()).toBe(200);
+    await page.locator('#older-conversations').click();
+    await expect.poll(() => page.locator('.conv-list li').count(), { timeout: 5000 }).toBe(total);
+    expect(await page.locator('#older-conversations').isVisible()).toBe(false); // nothing older left
+    await page.locator('.conv', { hasText: 'Old 0' }).waitFor(); // the oldest
+  });
+
   it('settings and devices pages work, and the layout fits a phone', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('#set-model').fill('gpt-4o-mini');

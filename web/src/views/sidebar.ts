@@ -9,12 +9,21 @@ interface Hit {
   snippet: string;
 }
 
-/** The conversation list with full-text search. */
+/** Conversations asked for at a time. */
+const PAGE = 200;
+
+/** The cursor after `c` in the server's newest-first order (`before` of get_conversations). */
+const cursorAfter = (c: Conversation): string => `${Date.parse(c.last_message_at)}:${c.id}`;
+
+/** The conversation list with full-text search; older conversations a page at a time. */
 export class Sidebar {
   readonly el: HTMLElement;
   private readonly list = h('ul', { class: 'conv-list', attrs: { 'aria-label': 'Conversations' } });
   private readonly search = h('input', { attrs: { type: 'search', placeholder: 'Search messages', 'aria-label': 'Search messages', id: 'search' } });
   private readonly status = h('p', { class: 'hint', attrs: { 'aria-live': 'polite' } });
+  private readonly older = h('button', { text: 'Show older conversations', class: 'older', attrs: { id: 'older-conversations', hidden: '' }, on: { click: () => void this.loadOlder() } });
+  /** Where the next page starts, while the last one was full. */
+  private next: string | undefined;
   private conversations = new Map<string, Conversation>();
   private current: string | undefined;
   private searching = '';
@@ -34,6 +43,7 @@ export class Sidebar {
       h('div', { class: 'sidebar-top' }, this.search, h('button', { text: 'New', class: 'primary', attrs: { id: 'new-conversation', 'aria-label': 'New conversation' }, on: { click: () => this.open(undefined) } })),
       this.status,
       this.list,
+      this.older,
     );
     socket.on('conversation_created', (p) => this.upsert(p.conversation as Conversation));
     socket.on('conversation_updated', (p) => this.upsert(p.conversation as Conversation));
@@ -46,9 +56,23 @@ export class Sidebar {
   }
 
   async load(): Promise<void> {
-    const answer = await this.socket.request('get_conversations', { limit: 200 });
-    this.conversations = new Map((answer.payload.conversations as Conversation[]).map((c) => [c.id, c]));
+    const page = await this.page(undefined);
+    this.conversations = new Map(page.map((c) => [c.id, c]));
     this.render();
+  }
+
+  private async loadOlder(): Promise<void> {
+    if (this.next === undefined) return;
+    for (const c of await this.page(this.next)) if (!this.conversations.has(c.id)) this.conversations.set(c.id, c);
+    this.render();
+  }
+
+  private async page(before: string | undefined): Promise<Conversation[]> {
+    const answer = await this.socket.request('get_conversations', before ? { limit: PAGE, before } : { limit: PAGE });
+    const page = answer.payload.conversations as Conversation[];
+    const last = page[page.length - 1];
+    this.next = last && page.length === PAGE ? cursorAfter(last) : undefined;
+    return page;
   }
 
   get(id: string): Conversation | undefined {
@@ -73,6 +97,7 @@ export class Sidebar {
   private async runSearch(): Promise<void> {
     this.searching = this.search.value.trim();
     if (!this.searching) return this.render();
+    this.older.hidden = true;
     const query = this.searching;
     const answer = await this.socket.request('search', { query, limit: 50 });
     if (query !== this.searching) return;
@@ -96,6 +121,7 @@ export class Sidebar {
   }
 
   private render(): void {
+    this.older.hidden = this.searching !== '' || this.next === undefined;
     if (this.searching) return;
     clear(this.list);
     const sorted = [...this.conversations.values()].sort((a, b) => b.last_message_at.localeCompare(a.last_message_at));
