@@ -188,4 +188,14 @@ describe('web UI in chromium', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('talk');
   });
+
+  it('logging out in one tab takes the other tab back to the login', async () => {
+    const other = await chromium.context.newPage();
+    await other.goto(server.httpUrl);
+    await other.locator('#message-input').waitFor(); // logged in: the tabs share the cookie
+    await page.locator('#logout').click();
+    await page.locator('#login-password').waitFor();
+    await other.locator('#login-password').waitFor({ timeout: 5000 }); // its socket closed with 4401
+    await other.close();
+  });
 });
