@@ -59,6 +59,14 @@ describe('/ws/chat: every action of the web chat protocol', () => {
     const list = await c.request('get_conversations');
     expect(list.action).toBe('conversations_list');
     expect((list.payload.conversations as { id: string; last_message_at: string }[])[0]).toMatchObject({ id: conv.id, last_message_at: expect.any(String) });
+    // Pages: a full page names where the next one starts, and the last page says there is none.
+    const second = await c.request('create_conversation', { title: 'Second' });
+    const first = await c.request('get_conversations', { limit: 1 });
+    expect((first.payload.conversations as { id: string }[]).map((x) => x.id)).toEqual([(second.payload.conversation as { id: string }).id]);
+    const rest = await c.request('get_conversations', { limit: 500, before: first.payload.next_before });
+    expect((rest.payload.conversations as { id: string }[])[0]?.id).toBe(conv.id);
+    expect(rest.payload.next_before).toBeNull();
+    await c.request('delete_conversation', { id: (second.payload.conversation as { id: string }).id });
 
     const got = await c.request('get_conversation', { id: conv.id });
     expect(got).toMatchObject({ action: 'conversation', payload: { conversation: { id: conv.id }, messages: [] } });

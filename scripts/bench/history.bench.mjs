@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { openStore } from '../../server/dist/store/sqlite.js';
+import { conversationCursor } from '../../server/dist/store/store.js';
 import { percentile, round } from './stats.mjs';
 
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 10_000);
@@ -98,7 +99,7 @@ export async function run() {
       const page = await store.listConversations({ limit: 50, ...(i % 3 === 0 || !cursor ? {} : { before: cursor }) });
       listMs.push(performance.now() - t);
       const last = page[page.length - 1];
-      cursor = last ? `${Date.parse(last.lastMessageAt)}:${last.id}` : undefined;
+      cursor = last ? conversationCursor(last) : undefined;
     }
     const openMs = [];
     const ids = db.prepare('SELECT id FROM conversations ORDER BY random() LIMIT 100').all().map((r) => r.id);

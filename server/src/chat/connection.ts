@@ -131,7 +131,7 @@ export class ChatConnection {
     const rid = request.requestId;
     switch (request.action) {
       case 'get_conversations':
-        return this.send('conversations_list', { conversations: await service.listConversations(request.payload) }, rid);
+        return this.send('conversations_list', await service.listConversations(request.payload), rid);
       case 'create_conversation':
         return this.send('conversation_created', { conversation: await service.createConversation(request.payload?.title, this.id) }, rid);
       case 'get_conversation':

@@ -16,9 +16,8 @@ export const MAX_CHAT_FRAME_BYTES = 2 * 1024 * 1024;
  */
 export class ChatEndpoint {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CHAT_FRAME_BYTES, perMessageDeflate: false });
-  readonly connections = new Set<ChatConnection>();
-  /** The login each connection was opened with (its session's id hash). */
-  private readonly logins = new Map<ChatConnection, string>();
+  /** The open connections, each with the login it was opened with (its session's id hash). */
+  readonly connections = new Map<ChatConnection, string>();
 
   /** `authorize` gives the id hash of the request's login, or undefined without one. */
   constructor(
@@ -26,8 +25,8 @@ export class ChatEndpoint {
     private readonly authorize: (req: IncomingMessage) => Promise<string | undefined>,
   ) {}
 
+  /** Handles an upgrade to /ws/chat; the caller has given `socket` its error listener. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => undefined);
     if (!sameOrigin(req)) return refuse(socket, 403, 'Forbidden', 'cross-origin chat connection refused\n');
     this.authorize(req).then(
       (login) => {
@@ -35,12 +34,8 @@ export class ChatEndpoint {
         if (socket.destroyed) return;
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           const connection = new ChatConnection(ws, this.deps);
-          this.connections.add(connection);
-          this.logins.set(connection, login);
-          ws.on('close', () => {
-            this.connections.delete(connection);
-            this.logins.delete(connection);
-          });
+          this.connections.set(connection, login);
+          ws.on('close', () => this.connections.delete(connection));
         });
       },
       () => refuse(socket, 500, 'Internal Server Error', 'could not check the login\n'),
@@ -52,7 +47,7 @@ export class ChatEndpoint {
    * changed), with close code 4401: the page then shows the login again.
    */
   endLogins(idHash: string | undefined): void {
-    for (const [connection, login] of this.logins) {
+    for (const [connection, login] of this.connections) {
       if (idHash === undefined || login === idHash) connection.end(CLOSE_LOGGED_OUT, 'logged out');
     }
   }

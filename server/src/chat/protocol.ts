@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONVERSATION_PAGE } from '../store/store.js';
 
 /**
  * The web chat protocol (seed 002): JSON text frames `{ "action": string, "payload": object }`, plus binary frames
@@ -41,7 +42,7 @@ export const MAX_AUDIO_BASE64_CHARS = 1_400_000;
 const empty = z.object({}).strict().optional();
 
 export const chatRequestSchemas = {
-  get_conversations: z.object({ limit: z.number().int().min(1).max(500).optional(), before: z.string().max(100).optional() }).strict().optional(),
+  get_conversations: z.object({ limit: z.number().int().min(1).max(CONVERSATION_PAGE.max).optional(), before: z.string().max(100).optional() }).strict().optional(),
   create_conversation: z.object({ title: title.optional() }).strict().optional(),
   get_conversation: z.object({ id }).strict(),
   update_conversation: z.object({ id, title }).strict(),

@@ -4,7 +4,7 @@ import type { LiveBus } from '../live/bus.js';
 import type { TextToSpeech } from '../pipeline/providers.js';
 import type { TurnProviders, TurnResult } from '../pipeline/turn.js';
 import { noticeBrain, type RealtimeRoute, type RealtimeService } from '../realtime/service.js';
-import type { Settings, Store } from '../store/store.js';
+import { CONVERSATION_PAGE, conversationCursor, type Settings, type Store } from '../store/store.js';
 import { ChatError } from './errors.js';
 import type { ChatPayload } from './protocol.js';
 import { realtimeTextTurn } from './realtime-text.js';
@@ -48,9 +48,12 @@ export class ChatService {
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
-  async listConversations(p: ChatPayload<'get_conversations'>): Promise<Record<string, unknown>[]> {
-    const list = await this.deps.store.listConversations({ ...(p?.limit ? { limit: p.limit } : {}), ...(p?.before ? { before: p.before } : {}) });
-    return list.map(conversationWire);
+  /** A page of conversations, newest activity first, and the cursor of the next page (null after the last). */
+  async listConversations(p: ChatPayload<'get_conversations'>): Promise<{ conversations: Record<string, unknown>[]; next_before: string | null }> {
+    const limit = p?.limit ?? CONVERSATION_PAGE.default;
+    const list = await this.deps.store.listConversations({ limit, ...(p?.before ? { before: p.before } : {}) });
+    const last = list[list.length - 1];
+    return { conversations: list.map(conversationWire), next_before: last && list.length === limit ? conversationCursor(last) : null };
   }
 
   async createConversation(title: string | undefined, origin: Origin): Promise<Record<string, unknown>> {

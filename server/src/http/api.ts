@@ -6,7 +6,7 @@ import type { ChatService } from '../chat/service.js';
 import { deviceWire } from '../chat/wire.js';
 import type { DeviceHub } from '../device/hub.js';
 import type { LiveBus } from '../live/bus.js';
-import type { DeviceStore } from '../store/store.js';
+import { CONVERSATION_PAGE, type DeviceStore } from '../store/store.js';
 import { exportJson, exportMarkdown } from './export.js';
 import { readBody, readJson, sendJson, MAX_JSON_BYTES } from './respond.js';
 import type { RouteContext, Router } from './router.js';
@@ -38,9 +38,6 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   }
   return parsed.data;
 }
-
-/** Most conversations one page holds (the store's cap; the OpenAPI document says the same). */
-const MAX_CONVERSATIONS_PAGE = 500;
 
 function intParam(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name);
@@ -83,14 +80,12 @@ export function apiRoutes(router: Router, deps: ApiDeps, username: (ctx: RouteCo
 
   router.on('GET', '/api/conversations', async ({ res, url }) => {
     const limit = intParam(url, 'limit');
-    // The store serves at most 500 a page: a larger limit (or 0) would end the paging early (no next_before).
-    if (limit !== undefined && (limit < 1 || limit > MAX_CONVERSATIONS_PAGE)) {
-      throw new ChatError('invalid_payload', `query limit must be 1..${MAX_CONVERSATIONS_PAGE}`);
+    // Outside the store's page sizes a page would come back cut short, and next_before would end the paging early.
+    if (limit !== undefined && (limit < 1 || limit > CONVERSATION_PAGE.max)) {
+      throw new ChatError('invalid_payload', `query limit must be 1..${CONVERSATION_PAGE.max}`);
     }
     const before = url.searchParams.get('before') ?? undefined;
-    const conversations = await service.listConversations({ ...(limit ? { limit } : {}), ...(before ? { before } : {}) });
-    const last = conversations[conversations.length - 1];
-    sendJson(res, 200, { conversations, next_before: last && conversations.length === (limit ?? 50) ? `${Date.parse(last.last_message_at as string)}:${String(last.id)}` : null });
+    sendJson(res, 200, await service.listConversations({ ...(limit ? { limit } : {}), ...(before ? { before } : {}) }));
   });
   router.on('POST', '/api/conversations', async ({ req, res }) => {
     const body = parse(createConversationSchema, (await readJson(req)) ?? {});

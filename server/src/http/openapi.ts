@@ -1,3 +1,5 @@
+import { CONVERSATION_PAGE } from '../store/store.js';
+
 /** The OpenAPI 3.1 description of the REST API, served at /openapi.json and rendered at /docs. */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -79,7 +81,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: {
           summary: 'Conversations, newest activity first',
           parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: CONVERSATION_PAGE.max, default: CONVERSATION_PAGE.default } },
             { name: 'before', in: 'query', schema: str, description: 'next_before of the previous page' },
           ],
           responses: { '200': json(obj({ conversations: { type: 'array', items: ref('Conversation') }, next_before: { type: ['string', 'null'] } })), ...errors },

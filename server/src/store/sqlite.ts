@@ -7,6 +7,8 @@ import { ftsQuery } from './fts-query.js';
 import { migrate } from './migrations.js';
 import { SqliteDeviceStore } from './sqlite-devices.js';
 import {
+  CONVERSATION_PAGE,
+  parseConversationCursor,
   DEFAULT_SETTINGS,
   type AdminRecord,
   type Conversation,
@@ -135,11 +137,11 @@ export class SqliteStore implements Store {
   }
 
   listConversations(options: { limit?: number; before?: string; deviceId?: string } = {}): Promise<Conversation[]> {
-    const limit = clampLimit(options.limit, 50, 500);
+    const limit = clampLimit(options.limit, CONVERSATION_PAGE.default, CONVERSATION_PAGE.max);
     if (options.deviceId !== undefined) {
       return Promise.resolve((this.stmts.listDeviceConversations.all(options.deviceId, limit) as ConversationRow[]).map(toConversation));
     }
-    const [beforeMs, beforeId] = parseCursor(options.before);
+    const [beforeMs, beforeId] = parseConversationCursor(options.before ?? '') ?? [Number.MAX_SAFE_INTEGER, ''];
     return Promise.resolve((this.stmts.listConversations.all(beforeMs, beforeId, limit) as ConversationRow[]).map(toConversation));
   }
 
@@ -317,12 +319,6 @@ export class SqliteStore implements Store {
 /** Cursor of the conversation list: `<lastMessageAt ms>:<id>` of the last conversation of the previous page. */
 export function conversationCursor(c: Conversation): string {
   return `${Date.parse(c.lastMessageAt)}:${c.id}`;
-}
-
-function parseCursor(cursor: string | undefined): [number, string] {
-  const match = /^(\d{1,15}):(.{1,64})$/.exec(cursor ?? '');
-  if (!match) return [Number.MAX_SAFE_INTEGER, ''];
-  return [Number(match[1]), match[2]!];
 }
 
 function clampLimit(limit: number | undefined, fallback: number, max: number): number {

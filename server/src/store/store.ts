@@ -59,6 +59,20 @@ export interface DeviceStore extends DeviceRegistry {
   revoke(id: string): boolean;
 }
 
+/** Conversations one page holds when the caller names no size, and at most. */
+export const CONVERSATION_PAGE = { default: 50, max: 500 } as const;
+
+/** The paging cursor after `c` (newest activity first): what `listConversations({before})` takes to go on. */
+export function conversationCursor(c: Pick<Conversation, 'id' | 'lastMessageAt'>): string {
+  return `${Date.parse(c.lastMessageAt)}:${c.id}`;
+}
+
+/** A cursor made by `conversationCursor` as [milliseconds, id]; undefined when it is not one. */
+export function parseConversationCursor(cursor: string): [number, string] | undefined {
+  const match = /^(\d{1,15}):(.{1,64})$/.exec(cursor);
+  return match ? [Number(match[1]), match[2]!] : undefined;
+}
+
 export interface Conversation {
   id: string;
   title: string;

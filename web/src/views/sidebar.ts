@@ -12,9 +12,6 @@ interface Hit {
 /** Conversations asked for at a time. */
 const PAGE = 200;
 
-/** The cursor after `c` in the server's newest-first order (`before` of get_conversations). */
-const cursorAfter = (c: Conversation): string => `${Date.parse(c.last_message_at)}:${c.id}`;
-
 /** The conversation list with full-text search; older conversations a page at a time. */
 export class Sidebar {
   readonly el: HTMLElement;
@@ -69,10 +66,8 @@ export class Sidebar {
 
   private async page(before: string | undefined): Promise<Conversation[]> {
     const answer = await this.socket.request('get_conversations', before ? { limit: PAGE, before } : { limit: PAGE });
-    const page = answer.payload.conversations as Conversation[];
-    const last = page[page.length - 1];
-    this.next = last && page.length === PAGE ? cursorAfter(last) : undefined;
-    return page;
+    this.next = (answer.payload.next_before as string | null) ?? undefined;
+    return answer.payload.conversations as Conversation[];
   }
 
   get(id: string): Conversation | undefined {
