@@ -73,9 +73,13 @@ export class RealtimeSession implements TurnLink {
     return this.options.upstream;
   }
 
-  /** Starts a push-to-talk turn: stops a running reply (barge-in), clears the input buffer, opens the link. */
+  /**
+   * Starts a push-to-talk turn: stops a running reply (barge-in), clears the input buffer, opens the link (at once,
+   * even one waiting out a backoff or refused: a new press is the user asking again).
+   */
   startTurn(sink: TurnSink, options: RealtimeTurnOptions): RealtimeTurn {
     for (const t of this.recent) if (!t.isFinished) this.cancel(t);
+    this.options.upstream.open();
     this.send(clearAudio());
     const turn = new RealtimeTurn(this, sink, options, this.options.turn);
     this.recent.push(turn);

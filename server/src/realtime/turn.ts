@@ -143,8 +143,8 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
     if (this.audioBytes === 0) this.mark('firstFrame');
     this.audioBytes += pcm.byteLength;
     this.input.push(pcm);
-    // The link failed (refused, dropped): the audio is kept for the fallback recogniser, not sent, since every send
-    // would open the link again at once, past its backoff (one connect per frame while the user still talks).
+    // The link failed (refused, dropped): the audio is kept for the fallback recogniser, not queued for a model that
+    // will not answer this turn.
     if (this.pendingEnding?.kind === 'failed') return;
     const resampled = this.resampler.push(pcm);
     if (resampled.byteLength > 0) this.link.send(appendAudio(resampled));

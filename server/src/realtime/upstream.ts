@@ -47,7 +47,8 @@ export interface UpstreamListener {
  *                                                          (only while in use; else idle)
  * ```
  * Events sent while the link is not open are queued (bounded) and flushed after `session.update`, so audio spoken
- * before the upstream is open is not lost.
+ * before the upstream is open is not lost. Only an unused (idle) link opens on a send: a failed one waits for its
+ * backoff, or for `open()` (a new turn), so that a stream of audio frames cannot turn into one connect per frame.
  */
 export class RealtimeUpstream {
   private socket: RealtimeSocket | undefined;
@@ -86,7 +87,7 @@ export class RealtimeUpstream {
     void this.connect();
   }
 
-  /** Sends an event now, or queues it until the link is open (and opens it). */
+  /** Sends an event now, or queues it until the link is open (and opens an idle one). */
   send(event: ClientEvent): void {
     if (this.current === 'closed') return;
     this.touch();
@@ -98,7 +99,7 @@ export class RealtimeUpstream {
     this.queue.push({ event, bytes });
     this.queuedBytes += bytes;
     while (this.queuedBytes > this.options.maxQueueBytes && this.queue.length > 1) this.queuedBytes -= this.queue.shift()!.bytes;
-    this.open();
+    if (this.current === 'idle') this.open();
   }
 
   /** Sends `session.update` with the current configuration (settings changed), if the link is open. */
