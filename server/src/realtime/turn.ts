@@ -5,6 +5,7 @@ import type { BrainAction, SpeechToText, TextToSpeech } from '../pipeline/provid
 import type { TurnResult, TurnSink } from '../pipeline/turn.js';
 import { TurnLifecycle } from '../pipeline/turn-lifecycle.js';
 import { ProviderError } from '../providers/errors.js';
+import { linkSignal } from '../providers/signals.js';
 import { matchSkill, type CompiledSkill, type SkillContext, type SkillMatch } from '../skills/index.js';
 import { REALTIME_RATE_HZ, appendAudio, deleteItem, textItem } from './events.js';
 import { explainFailure, type FailurePhase } from './explain.js';
@@ -386,25 +387,21 @@ export class RealtimeTurn extends TurnLifecycle<RealtimeTurnResult> implements V
 
   private async speak(text: string): Promise<void> {
     const out = this.out!;
-    const controller = new AbortController();
-    const stop = (): void => controller.abort();
-    const timer = setTimeout(stop, 15_000);
-    // A barge-in or a gone device stops the local voice too, not only the model.
-    const turnSignal = this.controller.signal;
-    if (turnSignal.aborted) stop();
-    turnSignal.addEventListener('abort', stop, { once: true });
+    // A barge-in or a gone device stops the local voice too, not only the model; so does a 15 s limit of its own.
+    const speech = linkSignal(this.controller.signal);
+    const timer = setTimeout(() => speech.abort(), 15_000);
     try {
-      const stream = this.deps.tts.synthesize(text, controller.signal);
+      const stream = this.deps.tts.synthesize(text, speech.signal);
       for await (const chunk of stream.chunks) {
-        if (controller.signal.aborted) break;
+        if (speech.signal.aborted) break;
         await out.write(chunk, stream.format);
       }
       if (out.hasStarted && this.timings.firstAudioSent === undefined) this.mark('firstAudioSent');
     } catch (err) {
-      if (!controller.signal.aborted) this.deps.log.warn('realtime turn: local speech failed', { turn: this.id, error: err });
+      if (!speech.signal.aborted) this.deps.log.warn('realtime turn: local speech failed', { turn: this.id, error: err });
     } finally {
       clearTimeout(timer);
-      turnSignal.removeEventListener('abort', stop);
+      speech.dispose();
     }
   }
 }
