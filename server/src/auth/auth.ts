@@ -45,11 +45,10 @@ export class Auth {
 
   /**
    * Calls `listener` when logins end: with a session's id hash on logout, with undefined when every session of the
-   * admin ends (password changed). Connections opened with those logins must end too. Returns the unsubscribe.
+   * admin ends (password changed). Connections opened with those logins must end too.
    */
-  onSessionsEnded(listener: (idHash: string | undefined) => void): () => void {
+  onSessionsEnded(listener: (idHash: string | undefined) => void): void {
     this.endedListeners.add(listener);
-    return () => this.endedListeners.delete(listener);
   }
 
   private sessionsEnded(idHash: string | undefined): void {
