@@ -6,6 +6,12 @@ import { pushToTalk, speech, startRealtimeServer, type LocalVoice, type Realtime
 
 let server: RealtimeTestServer | undefined;
 let device: TestDevice | undefined;
+/** One push-to-talk turn of `device`; resolves with its turn.done. */
+async function talk(turnId: string) {
+  await pushToTalk(device!, turnId);
+  return device!.waitFor('turn.done', (m) => m.turnId === turnId);
+}
+
 afterEach(async () => {
   await device?.close();
   await server?.close();
@@ -73,22 +79,19 @@ describe('realtime failures', () => {
     // The link reconnects by itself (backoff); once open, turns go to the realtime model again.
     await server.standin.until(() => server!.standin.connections === 2, 5000, 'a reconnect');
     await eventually(() => server!.realtime.session('device:' + store.devices.list()[0]!.id)?.upstream.state === 'open', 5000, 'link open');
-    await pushToTalk(device, 't2');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
+    expect(await talk('t2')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
   });
 
   it('a refused key: spoken explanation, then the regular pipeline, never a crash', async () => {
     server = await startRealtimeServer({}, { PICHAT_REALTIME_API_KEY: 'sk-wrong' });
     device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
+    expect(await talk('t1')).toMatchObject({ outcome: 'failed' });
     expect(server.standin.refused).toEqual([401]);
     expect(server.localTts.texts.join(' ')).toContain('refused the API key');
     // The user's words are kept although the model never heard them (the regular recogniser on the kept audio).
     expect(await device.waitFor('transcript', (m) => m.turnId === 't1')).toMatchObject({ text: 'recovered words' });
 
-    await pushToTalk(device, 't2');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+    expect(await talk('t2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
     expect(server.standin.refused).toEqual([401]);
   });
 
@@ -135,8 +138,7 @@ describe('realtime failures', () => {
     // No fallback window (0 ms), so that the next turns go to the same link again.
     server = await startRealtimeServer({ reply: (n) => (n === 0 ? { error: { code: 'server_error', type: 'server_error' } } : {}) }, { PICHAT_REALTIME_FALLBACK_MS: '0' });
     device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
+    expect(await talk('t1')).toMatchObject({ outcome: 'failed' });
     expect(device.audioFor('t1').byteLength).toBeGreaterThan(0); // the explanation, spoken locally
     // The refused request left nothing behind: the next turns get their own responses.
     for (const id of ['t2', 't3']) {
@@ -149,11 +151,9 @@ describe('realtime failures', () => {
   it('a response failing with insufficient_quota sends later turns to the pipeline', async () => {
     server = await startRealtimeServer({ reply: () => ({ failWith: { code: 'insufficient_quota', type: 'insufficient_quota' } }) });
     device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
+    expect(await talk('t1')).toMatchObject({ outcome: 'failed' });
     expect(server.localTts.texts.join(' ')).toContain('quota');
-    await pushToTalk(device, 't2');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+    expect(await talk('t2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
   });
 
   it('a slow response within the limit is answered', async () => {
@@ -166,12 +166,10 @@ describe('realtime failures', () => {
   it('a response that never comes times out with an explanation', async () => {
     server = await startRealtimeServer({ reply: () => ({ silent: true }) }, { PICHAT_REALTIME_RESPONSE_TIMEOUT_MS: '300' });
     device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
+    expect(await talk('t1')).toMatchObject({ outcome: 'failed' });
     expect(server.localTts.texts.join(' ')).toContain('did not answer in time');
     // "I'm switching to the regular assistant": the next turn does not wait on the stalled model again.
-    await pushToTalk(device, 't2');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+    expect(await talk('t2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
   });
 
   it.each([
@@ -180,28 +178,23 @@ describe('realtime failures', () => {
   ] as const)('%s sends the next turn to the pipeline too', async (_what, first) => {
     server = await startRealtimeServer({ reply: (n) => (n === 0 ? first : {}) });
     device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
-    await pushToTalk(device, 't2');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+    expect(await talk('t1')).toMatchObject({ outcome: 'failed' });
+    expect(await talk('t2')).toMatchObject({ outcome: 'answered', handler: 'fake' });
   });
 
   it('a response that was never created leaves nothing behind: the next turn is answered', async () => {
     // No fallback window (0 ms), so that the next turn goes to realtime again.
     server = await startRealtimeServer({ reply: (n) => (n === 0 ? { silent: true } : {}) }, { PICHAT_REALTIME_RESPONSE_TIMEOUT_MS: '300', PICHAT_REALTIME_FALLBACK_MS: '0' });
     device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'failed' });
-    await pushToTalk(device, 't2');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't2')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
+    expect(await talk('t1')).toMatchObject({ outcome: 'failed' });
+    expect(await talk('t2')).toMatchObject({ outcome: 'answered', handler: 'realtime' });
   });
 
   it('without a key, says once why realtime mode is unavailable and answers through the pipeline', async () => {
     server = await startRealtimeServer({}, { PICHAT_REALTIME_API_KEY: '' });
     expect(server.realtime.status()).toMatchObject({ available: false, reason: expect.stringContaining('no API key') });
     device = await TestDevice.ready(server.url, server.token);
-    await pushToTalk(device, 't1');
-    expect(await device.waitFor('turn.done', (m) => m.turnId === 't1')).toMatchObject({ outcome: 'answered', handler: 'fake' });
+    expect(await talk('t1')).toMatchObject({ outcome: 'answered', handler: 'fake' });
     expect(replyText(device, 't1')).toMatch(/^Realtime mode is unavailable: no API key is configured/);
     await pushToTalk(device, 't2');
     await device.waitFor('turn.done', (m) => m.turnId === 't2');
