@@ -14,6 +14,7 @@ export function withMicGain<S extends AudioSource>(source: S, gainDb: number): A
   return {
     format: source.format,
     frameMs: source.frameMs,
+    latencyMs: source.latencyMs,
     start(listener: CaptureListener): Capture {
       return source.start({ frame: (pcm) => listener.frame(applyGain(pcm, gain)), failed: (e) => listener.failed(e) });
     },

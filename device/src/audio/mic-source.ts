@@ -3,6 +3,7 @@ import type { MicInstance, MicOptions } from 'mic';
 import { type AudioFormat, bytesForMs, type Logger, SPEECH_FORMAT } from '@pichat/shared';
 import type { AudioSource, Capture, CaptureListener } from '../daemon/ports.js';
 import { findCommand } from '../system/find-command.js';
+import { ARECORD_PERIOD_MS } from './capture.js';
 import { Framer } from './framer.js';
 import { WavStreamHeader } from './wav-stream-header.js';
 
@@ -33,6 +34,11 @@ export class MicSource implements AudioSource {
 
   get frameMs(): number {
     return this.o.frameMs;
+  }
+
+  /** mic runs arecord with its default period too (capture.ts). */
+  get latencyMs(): number {
+    return ARECORD_PERIOD_MS + this.o.frameMs;
   }
 
   start(listener: CaptureListener): Capture {

@@ -48,6 +48,10 @@ export class PreRollSource implements AudioSource {
     return this.o.inner.frameMs;
   }
 
+  get latencyMs(): number | undefined {
+    return this.o.inner.latencyMs;
+  }
+
   /** True while a recorder is running. */
   get running(): boolean {
     return this.run_ !== undefined;

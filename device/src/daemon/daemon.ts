@@ -40,6 +40,10 @@ interface Turn {
   timer?: NodeJS.Timeout;
   /** Tap mode: the turn stopped listening by itself (a length limit), so the user's next tap is its stop tap. */
   stopTapDue?: boolean;
+  /** Released: the microphone's last frames are still on their way (AudioSource.latencyMs); why it ends. */
+  ending?: string;
+  /** The frames that arrived after the release end the turn once they are all sent. */
+  endQueued?: boolean;
 }
 
 interface Speaking {
@@ -119,7 +123,7 @@ export class Daemon {
     if (edge === 'release') return;
     const longPressMs = this.o.longPressMs ?? 0;
     if (longPressMs > 0) this.longPressTimer = setTimeout(() => this.cancel('long press'), longPressMs);
-    if (this.stateValue === 'listening') return this.endTurn('tapped');
+    if (this.stateValue === 'listening') return this.endTurn('tapped', { tail: true });
     const turn = this.turn;
     if ((this.stateValue === 'thinking' || this.stateValue === 'speaking') && turn?.stopTapDue) {
       // Meant to stop a recording that had already stopped: not a new question over the answer (or a barge-in).
@@ -148,7 +152,7 @@ export class Daemon {
   }
 
   release(): void {
-    if (this.stateValue === 'listening') this.endTurn('released');
+    if (this.stateValue === 'listening') this.endTurn('released', { tail: true });
   }
 
   setVolume(volume: number): void {
@@ -210,6 +214,13 @@ export class Daemon {
         if (this.turn !== turn || this.stateValue !== 'listening') return;
         if (this.o.link.sendAudio(pcm)) turn.framesSent++;
         else turn.framesDropped++;
+        // Released: the recorder's first delivery since holds the audio up to the release. Its frames come in one
+        // go (the source splits a delivery synchronously); the turn ends right after them.
+        const why = turn.ending;
+        if (why !== undefined && !turn.endQueued) {
+          turn.endQueued = true;
+          queueMicrotask(() => this.turn === turn && this.endTurn(why));
+        }
       },
       failed: (error) => {
         if (this.turn !== turn) return;
@@ -222,9 +233,23 @@ export class Daemon {
     turn.timer = setTimeout(() => this.endTurn('max length reached'), this.o.maxTurnMs);
   }
 
-  private endTurn(why: string): void {
+  /**
+   * Stops listening and sends `turn.end`. A user's release (`tail`) first waits for the audio the microphone heard
+   * before it: the end of the last word is still in the recorder, which hands over audio a period at a time. The
+   * recorder's next delivery ends the turn (see the frame listener), or AudioSource.latencyMs at the latest. Any other
+   * end (length limits, the server's reply) is immediate, and cuts a wait in progress short.
+   */
+  private endTurn(why: string, options: { tail?: boolean } = {}): void {
     const turn = this.turn;
     if (!turn || this.stateValue !== 'listening') return;
+    const tailMs = options.tail ? (this.o.source.latencyMs ?? 0) : 0;
+    if (turn.ending !== undefined && options.tail) return;
+    if (tailMs > 0) {
+      turn.ending = why;
+      clearTimeout(turn.timer);
+      turn.timer = setTimeout(() => this.endTurn(why), tailMs);
+      return;
+    }
     turn.capture?.stop();
     turn.capture = undefined;
     clearTimeout(turn.timer);

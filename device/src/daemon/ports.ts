@@ -28,6 +28,12 @@ export interface AudioSource {
   readonly frameMs: number;
   start(listener: CaptureListener): Capture;
   /**
+   * The longest delay between the microphone hearing a sound and its frame reaching the listener, in ms (a recorder
+   * hands over audio a period at a time). After a release the daemon keeps listening this long, so that the end of
+   * the last word is not cut. Undefined: not known, no wait.
+   */
+  readonly latencyMs?: number;
+  /**
    * Drops audio kept from before now for the next turn (a pre-roll), if the source keeps any: what the microphone
    * heard while the speaker played a reply must not open the next turn.
    */

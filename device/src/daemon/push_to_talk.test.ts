@@ -47,6 +47,69 @@ describe('push-to-talk turn', () => {
     expect(h.source.forgets).toBe(1); // the pre-roll heard the reply: the next turn does not start with it
   });
 
+  it("after a release, sends the recorder's next delivery (the audio up to the release), then ends the turn", async () => {
+    const h = harness();
+    h.source.latencyMs = 100;
+    h.link.goUp();
+    h.daemon.press();
+    h.source.emit(frame());
+    h.daemon.release();
+    expect(h.feedback).toEqual(['listening']); // the release tone waits too: it would be in the turn's last frames
+    h.daemon.release(); // a bounce changes nothing
+    h.daemon.press(); // nor does a press within the wait
+    vi.advanceTimersByTime(50);
+    expect(h.link.sentKinds).toEqual(['turn.start', 'audio']);
+    expect(h.source.running).toBe(true);
+    // One delivery of the recorder, cut into frames synchronously: all of it is sent, then turn.end.
+    h.source.emit(frame());
+    h.source.emit(frame());
+    await Promise.resolve();
+    expect(h.link.sentKinds).toEqual(['turn.start', 'audio', 'audio', 'audio', 'turn.end']);
+    expect(h.source.running).toBe(false);
+    expect(h.states).toEqual(['idle', 'listening', 'thinking']);
+    expect(h.feedback).toEqual(['listening', 'done']);
+    h.source.emit(frame()); // after the end: not sent
+    vi.advanceTimersByTime(100);
+    expect(h.link.sentKinds).toEqual(['turn.start', 'audio', 'audio', 'audio', 'turn.end']);
+  });
+
+  it("without a delivery, the turn ends at the source's latency", () => {
+    const h = harness();
+    h.source.latencyMs = 100;
+    h.link.goUp();
+    h.daemon.press();
+    h.daemon.release();
+    vi.advanceTimersByTime(99);
+    expect(h.link.sentKinds).toEqual(['turn.start']);
+    vi.advanceTimersByTime(1);
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
+    expect(h.daemon.state).toBe('thinking');
+  });
+
+  it("the server's reply, or a cancel, during that wait ends it at once", () => {
+    const h = harness();
+    h.source.latencyMs = 40;
+    h.link.goUp();
+    h.daemon.press();
+    h.daemon.release();
+    h.link.serverSends({ type: 'audio.start', turnId: 't1', format: REPLY_FORMAT });
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
+    expect(h.daemon.state).toBe('speaking');
+    vi.advanceTimersByTime(100);
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
+
+    const g = harness();
+    g.source.latencyMs = 40;
+    g.link.goUp();
+    g.daemon.press();
+    g.daemon.release();
+    g.daemon.cancel('test');
+    vi.advanceTimersByTime(100);
+    expect(g.link.sentKinds).toEqual(['turn.start', 'turn.cancel']);
+    expect(g.source.running).toBe(false);
+    expect(g.daemon.state).toBe('idle');
+  });
+
   it('ends the turn by itself at the maximum length', () => {
     const h = harness({ maxTurnMs: 5000 });
     h.link.goUp();

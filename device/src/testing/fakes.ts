@@ -18,6 +18,8 @@ import type {
 export class FakeSource implements AudioSource {
   readonly format: AudioFormat = SPEECH_FORMAT;
   readonly frameMs = 20;
+  /** AudioSource.latencyMs: none unless a test sets it. */
+  latencyMs: number | undefined;
   starts = 0;
   stops = 0;
   forgets = 0;
