@@ -122,14 +122,23 @@ function prng(seed) {
   };
 }
 
-function render(dir, id, item) {
+/**
+ * The clip of `item`: 0.3 s of silence, the speech, 0.5 s of silence, mixed with its noise. `released`: the clip ends
+ * where the speech's sound ends (its last sample above 300), as when the button is let go with the last word.
+ */
+function render(dir, id, item, released = false) {
   const wav = join(dir, `${id}.wav`);
   execFileSync('espeak-ng', ['-v', item.voice, '-s', String(item.speed), '-w', wav, item.text]);
   // -R: sox dithers when it resamples to 16 bits, with fresh random noise each run unless told to repeat it; a
   // command on the edge of rejection then flips from run to run (seen before -R: 1 clip of 155 per run).
   const raw = execFileSync('sox', ['-R', wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-  if (!item.noise) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  let speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+  if (released) {
+    let last = speech.length - 1;
+    while (last > 0 && Math.abs(speech[last]) <= 300) last--;
+    speech = speech.slice(0, last + 1);
+  }
+  if (!item.noise) return new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength);
   const seconds = (speech.length / 16000 + 0.1).toFixed(2);
   const n = execFileSync('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'synth', seconds, item.noise.kind]);
   const noise = new Int16Array(n.buffer, n.byteOffset, n.byteLength / 2);
@@ -204,13 +213,19 @@ const pct = (a, b) => (b === 0 ? NaN : Math.round((1000 * a) / b) / 10);
  *   - `steady`: each voice in each background (quiet, pink, brown, white noise) is one device: a room whose noise
  *     does not change from turn to turn.
  *   - `cold`: every turn on a device never heard before (nothing learnt).
+ *   - `released`: as `device`, each clip ending where its speech's sound ends (no silence after the last word), as
+ *     when the button is let go with it; `released-bare` without the silence the recogniser adds after a turn.
  * The first turn of every device starts from nothing. Two devices run at a time.
  */
 const CONDITIONS = {
   device: (item) => `voice:${item.voice}`,
   steady: (item) => `voice:${item.voice}|${item.noise?.kind ?? 'quiet'}`,
   cold: () => undefined,
+  released: (item) => `voice:${item.voice}`,
+  'released-bare': (item) => `voice:${item.voice}`,
 };
+/** Conditions whose turns end where the speech's sound ends (render's `released`); `-bare`: no silence added. */
+const isReleased = (condition) => condition.startsWith('released');
 
 /** For each item: the decoder's own CPU seconds per second of its audio (its log's "TOTAL fsg … CPU … xRT"). */
 function decoderCpu(stt, items, dir) {
@@ -231,7 +246,8 @@ async function runTurns(stt, items, order, condition) {
   const worker = async (k) => {
     for (const item of order) {
       if (VOICES.indexOf(item.voice) % 2 !== k) continue;
-      item.results[condition] = (await recognise(stt, item.pcm, undefined, channelOf(item))).result;
+      const pcm = isReleased(condition) ? item.releasedPcm : item.pcm;
+      item.results[condition] = (await recognise(stt, pcm, undefined, channelOf(item))).result;
     }
   };
   await Promise.all([worker(0), worker(1)]);
@@ -242,15 +258,15 @@ export async function run() {
   const compiled = compileSkills(defaultSkills());
   // Built as the server builds it (providers/offline.ts). To compare settings: PICHAT_STT_GARBAGE and PICHAT_STT_DECOYS
   // (unset: the defaults) set the garbage loop's phone and decoy word costs, PICHAT_RECOGNITION_SQUEEZE the duration
-  // check's slack in frames ("-" turns it off). PICHAT_RECOGNITION_CONDITIONS (default all: device,steady,cold) picks
-  // the conditions to run.
+  // check's slack in frames ("-" turns it off). PICHAT_RECOGNITION_CONDITIONS (default all: device, steady, cold,
+  // released, released-bare) picks the conditions to run.
   const garbage = process.env.PICHAT_STT_GARBAGE ? Number(process.env.PICHAT_STT_GARBAGE) : undefined;
   const decoys = process.env.PICHAT_STT_DECOYS ? Number(process.env.PICHAT_STT_DECOYS) : undefined;
   const grammar = { ...(garbage === undefined ? {} : { garbagePhoneProbability: garbage }), ...(decoys === undefined ? {} : { decoyWordProbability: decoys }) };
   const squeeze = process.env.PICHAT_RECOGNITION_SQUEEZE?.trim();
   if (squeeze !== undefined && squeeze !== '-' && !/^\d+$/.test(squeeze)) throw new Error('PICHAT_RECOGNITION_SQUEEZE: a whole number of frames, or "-"');
   const squeezeSlack = squeeze === undefined ? undefined : squeeze === '-' ? false : Number(squeeze);
-  const conditions = (process.env.PICHAT_RECOGNITION_CONDITIONS ?? 'device,steady,cold').split(',').filter((c) => c in CONDITIONS);
+  const conditions = (process.env.PICHAT_RECOGNITION_CONDITIONS ?? Object.keys(CONDITIONS).join(',')).split(',').filter((c) => c in CONDITIONS);
   if (conditions.length === 0) throw new Error(`PICHAT_RECOGNITION_CONDITIONS: name some of ${Object.keys(CONDITIONS).join(', ')}`);
   const engines = {};
   try {
@@ -261,6 +277,7 @@ export async function run() {
         grammar,
         ...(squeezeSlack === undefined ? {} : { squeezeSlack }),
         ...(c === 'cold' ? { adaptChannels: false } : {}),
+        ...(c === 'released-bare' ? { trailingSilenceMs: 0 } : {}),
       });
     }
     const which = process.env.PICHAT_RECOGNITION_CORPUS ?? 'bench';
@@ -271,7 +288,12 @@ export async function run() {
     };
     if (!(which in corpora)) throw new Error(`PICHAT_RECOGNITION_CORPUS: one of ${Object.keys(corpora).join(', ')}`);
     const { items, seed } = corpora[which]();
-    for (const [i, item] of items.entries()) (item.pcm = render(dir, i, item)), (item.results = {});
+    const released = conditions.some(isReleased);
+    for (const [i, item] of items.entries()) {
+      item.pcm = render(dir, i, item);
+      if (released) item.releasedPcm = render(dir, i, item, true);
+      item.results = {};
+    }
     // Turn order: shuffled with a fixed seed, commands and other speech mixed.
     const order = [...items];
     const rnd = prng(seed);
@@ -281,7 +303,10 @@ export async function run() {
     }
     // The issue's own example of speech to reject, in every voice and speed (clean), after the corpus's turns.
     const example = VOICES.flatMap((voice) => SPEEDS.map((speed) => ({ text: EXAMPLE_OOV, voice, speed, results: {} })));
-    for (const [i, item] of example.entries()) item.pcm = render(dir, `example-${i}`, item);
+    for (const [i, item] of example.entries()) {
+      item.pcm = render(dir, `example-${i}`, item);
+      if (released) item.releasedPcm = render(dir, `example-${i}`, item, true);
+    }
     for (const c of conditions) {
       await runTurns(engines[c], items, order, c);
       await runTurns(engines[c], example, example, c);
@@ -317,7 +342,13 @@ export async function run() {
     const rows = [];
     for (const c of conditions) {
       const f = figures(c);
-      const label = { device: 'recognition', steady: 'recognition, steady background per device', cold: 'recognition, every turn on a new device' }[c];
+      const label = {
+        device: 'recognition',
+        steady: 'recognition, steady background per device',
+        cold: 'recognition, every turn on a new device',
+        released: 'recognition, released as the last word ends',
+        'released-bare': 'recognition, released as the last word ends, no silence added',
+      }[c];
       const headline = c === 'device';
       rows.push(
         { name: `${label}: right skill`, value: f.right, unit: '%', ...(headline ? { target: '>= 95', pass: f.right >= 95 } : {}) },
@@ -335,7 +366,7 @@ export async function run() {
       { name: 'recognition: noisy samples', value: items.filter((x) => x.noise).length, unit: 'utterances' },
     );
     if (process.env.PICHAT_RECOGNITION_DUMP) {
-      const dump = [...items, ...example].map(({ pcm, ...x }) => ({ ...x, skills: Object.fromEntries(conditions.map((c) => [c, skillOf(x.results[c])])) }));
+      const dump = [...items, ...example].map(({ pcm, releasedPcm, ...x }) => ({ ...x, skills: Object.fromEntries(conditions.map((c) => [c, skillOf(x.results[c])])) }));
       writeFileSync(process.env.PICHAT_RECOGNITION_DUMP, JSON.stringify(dump, null, 1));
     }
     return rows;

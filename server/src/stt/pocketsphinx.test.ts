@@ -382,3 +382,39 @@ describe('deciding from the decoder\'s output (stand-in decoder)', () => {
     await eventually(() => descendants().filter((p) => !before.has(p)).length === 0);
   });
 });
+
+describe('silence after the turn (stand-in decoder that keeps its input)', () => {
+  let fake: string;
+  const input = (): Int16Array => {
+    const b = readFileSync(join(dir, 'trailing.in'));
+    return new Int16Array(b.buffer, b.byteOffset, b.byteLength / 2);
+  };
+  beforeAll(() => {
+    fake = join(dir, 'trailing-decoder.sh');
+    writeFileSync(fake, ['#!/bin/sh', `cat > ${JSON.stringify(join(dir, 'trailing.in'))}`, 'echo stop'].join('\n'));
+    chmodSync(fake, 0o755);
+  });
+
+  it('sends the turn, then trailingSilenceMs of hiss (default 250 ms); 0 sends none; a value out of range is refused', async () => {
+    const pcm = speech('stop');
+    const run = async (options: Partial<PocketsphinxOptions>) => {
+      const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'trailing'), binary: fake, prespawn: false, ...options });
+      try {
+        expect(await recognise(engine, pcm)).toEqual({ text: 'stop' });
+        return input();
+      } finally {
+        engine.close();
+      }
+    };
+    const bare = await run({ trailingSilenceMs: 0 });
+    const padded = await run({});
+    expect(padded.length - bare.length).toBe(16 * 250);
+    expect(Array.from(padded.subarray(0, bare.length))).toEqual(Array.from(bare)); // the same turn before it
+    const tail = Array.from(padded.subarray(bare.length));
+    expect(Math.max(...tail.map(Math.abs))).toBeLessThan(50); // about -70 dBFS
+    expect(tail.some((s) => s !== 0)).toBe(true); // hiss, not digital silence
+    for (const trailingSilenceMs of [-1, 0.5, 2001]) {
+      expect(() => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'trailing'), binary: fake, prespawn: false, trailingSilenceMs })).toThrow(RangeError);
+    }
+  });
+});
