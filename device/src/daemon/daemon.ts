@@ -123,7 +123,7 @@ export class Daemon {
     if (edge === 'release') return;
     const longPressMs = this.o.longPressMs ?? 0;
     if (longPressMs > 0) this.longPressTimer = setTimeout(() => this.cancel('long press'), longPressMs);
-    if (this.stateValue === 'listening') return this.endTurn('tapped', { tail: true });
+    if (this.stateValue === 'listening' && this.turn?.ending === undefined) return this.endTurn('tapped', { tail: true });
     const turn = this.turn;
     if ((this.stateValue === 'thinking' || this.stateValue === 'speaking') && turn?.stopTapDue) {
       // Meant to stop a recording that had already stopped: not a new question over the answer (or a barge-in).
@@ -135,7 +135,8 @@ export class Daemon {
   }
 
   press(): void {
-    if (this.stateValue === 'listening') return;
+    // A press while the released turn waits for its last audio starts the next turn, as it would a moment later.
+    if (this.stateValue === 'listening' && this.turn?.ending === undefined) return;
     const interrupted = this.speaking ? this.interruptPlayback() : undefined;
     if (!this.o.link.isUp) {
       this.o.log.warn('button pressed while offline: the server is unreachable, reconnecting');
@@ -255,7 +256,7 @@ export class Daemon {
     clearTimeout(turn.timer);
     this.o.log.info('turn ended', { turnId: turn.id, why, framesSent: turn.framesSent, framesDropped: turn.framesDropped });
     this.o.link.send({ type: 'turn.end', turnId: turn.id });
-    turn.stopTapDue = this.mode === 'tap' && why !== 'tapped';
+    turn.stopTapDue = this.mode === 'tap' && why !== 'tapped' && turn.ending === undefined;
     this.o.onFeedback?.('done');
     this.setState('thinking');
     turn.timer = setTimeout(() => {

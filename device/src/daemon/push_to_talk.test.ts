@@ -56,7 +56,6 @@ describe('push-to-talk turn', () => {
     h.daemon.release();
     expect(h.feedback).toEqual(['listening']); // the release tone waits too: it would be in the turn's last frames
     h.daemon.release(); // a bounce changes nothing
-    h.daemon.press(); // nor does a press within the wait
     vi.advanceTimersByTime(50);
     expect(h.link.sentKinds).toEqual(['turn.start', 'audio']);
     expect(h.source.running).toBe(true);
@@ -71,6 +70,25 @@ describe('push-to-talk turn', () => {
     h.source.emit(frame()); // after the end: not sent
     vi.advanceTimersByTime(100);
     expect(h.link.sentKinds).toEqual(['turn.start', 'audio', 'audio', 'audio', 'turn.end']);
+  });
+
+  it('a press during that wait starts the next turn at once', () => {
+    const h = harness();
+    h.source.latencyMs = 100;
+    h.link.goUp();
+    h.daemon.press();
+    h.daemon.release();
+    vi.advanceTimersByTime(60);
+    h.daemon.press();
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.start']); // the server aborts the first (barge-in)
+    expect(h.daemon.currentTurnId).toBe('t2');
+    h.source.emit(frame());
+    vi.advanceTimersByTime(200);
+    expect(h.daemon.state).toBe('listening'); // held: the wait of the first turn does not end it
+    h.daemon.release();
+    vi.advanceTimersByTime(100);
+    expect(h.link.sentKinds).toEqual(['turn.start', 'turn.start', 'audio', 'turn.end']);
+    expect(h.link.sentOf('turn.end')).toEqual([{ type: 'turn.end', turnId: 't2' }]);
   });
 
   it("without a delivery, the turn ends at the source's latency", () => {

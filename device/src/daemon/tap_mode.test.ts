@@ -41,6 +41,26 @@ describe('tap-to-toggle mode', () => {
     expect(h.link.sentOf('turn.start').map((m) => m.turnId)).toEqual(['t1', 't2']);
   });
 
+  it("a stop tap whose turn the server ends during the wait for the last audio is still the user's stop", () => {
+    const h = harness({ mode: 'tap', longPressMs: 0 });
+    h.source.latencyMs = 100;
+    h.link.goUp();
+    h.daemon.button('press');
+    h.daemon.button('release');
+    h.daemon.button('press'); // stop tap: waits for the recorder's last delivery
+    h.daemon.button('release');
+    h.daemon.button('press'); // a tap during that wait starts the next question at once
+    h.daemon.button('release');
+    expect(h.link.sentOf('turn.start').map((m) => m.turnId)).toEqual(['t1', 't2']);
+    h.daemon.button('press'); // stop tap of t2
+    h.daemon.button('release');
+    h.link.serverSends({ type: 'error', turnId: 't2', code: 'turn_too_long', message: 'too long' });
+    expect(h.daemon.state).toBe('thinking');
+    h.daemon.button('press'); // a new question, not taken for the stop of a turn that ended by itself
+    expect(h.daemon.state).toBe('listening');
+    expect(h.link.sentOf('turn.start').map((m) => m.turnId)).toEqual(['t1', 't2', 't3']);
+  });
+
   it('the same when the answer is already playing: the stop tap does not interrupt it', () => {
     const h = harness({ mode: 'tap', longPressMs: 0, maxTurnMs: 5000 });
     h.link.goUp();
