@@ -4,6 +4,16 @@ import { frame, harness } from '../testing/daemon-harness.js';
 
 const REPLY_FORMAT = { encoding: 'pcm_s16le' as const, sampleRateHz: 22050, channels: 1 };
 
+/** A turn pressed and released on a source delivering audio at most `latencyMs` late: it waits for its last audio. */
+function releasedWithLatency(latencyMs: number) {
+  const h = harness();
+  h.source.latencyMs = latencyMs;
+  h.link.goUp();
+  h.daemon.press();
+  h.daemon.release();
+  return h;
+}
+
 describe('push-to-talk turn', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
@@ -73,11 +83,7 @@ describe('push-to-talk turn', () => {
   });
 
   it('a press during that wait starts the next turn at once', () => {
-    const h = harness();
-    h.source.latencyMs = 100;
-    h.link.goUp();
-    h.daemon.press();
-    h.daemon.release();
+    const h = releasedWithLatency(100);
     vi.advanceTimersByTime(60);
     h.daemon.press();
     expect(h.link.sentKinds).toEqual(['turn.start', 'turn.start']); // the server aborts the first (barge-in)
@@ -92,11 +98,7 @@ describe('push-to-talk turn', () => {
   });
 
   it("without a delivery, the turn ends at the source's latency", () => {
-    const h = harness();
-    h.source.latencyMs = 100;
-    h.link.goUp();
-    h.daemon.press();
-    h.daemon.release();
+    const h = releasedWithLatency(100);
     vi.advanceTimersByTime(99);
     expect(h.link.sentKinds).toEqual(['turn.start']);
     vi.advanceTimersByTime(1);
@@ -105,22 +107,14 @@ describe('push-to-talk turn', () => {
   });
 
   it("the server's reply, or a cancel, during that wait ends it at once", () => {
-    const h = harness();
-    h.source.latencyMs = 40;
-    h.link.goUp();
-    h.daemon.press();
-    h.daemon.release();
+    const h = releasedWithLatency(40);
     h.link.serverSends({ type: 'audio.start', turnId: 't1', format: REPLY_FORMAT });
     expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
     expect(h.daemon.state).toBe('speaking');
     vi.advanceTimersByTime(100);
     expect(h.link.sentKinds).toEqual(['turn.start', 'turn.end']);
 
-    const g = harness();
-    g.source.latencyMs = 40;
-    g.link.goUp();
-    g.daemon.press();
-    g.daemon.release();
+    const g = releasedWithLatency(40);
     g.daemon.cancel('test');
     vi.advanceTimersByTime(100);
     expect(g.link.sentKinds).toEqual(['turn.start', 'turn.cancel']);
