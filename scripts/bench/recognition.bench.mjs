@@ -123,8 +123,9 @@ function prng(seed) {
 }
 
 /**
- * The clip of `item`: 0.3 s of silence, the speech, 0.5 s of silence, mixed with its noise. `released`: the clip ends
- * where the speech's sound ends (its last sample above 300), as when the button is let go with the last word.
+ * The clip of `item` (`pcm`): 0.3 s of silence, the speech, 0.5 s of silence, mixed with its noise. With `released`
+ * also `releasedPcm`: the same speech ending where its sound ends (its last sample above 300), as when the button is
+ * let go with the last word, mixed with its noise.
  */
 function render(dir, id, item, released = false) {
   const wav = join(dir, `${id}.wav`);
@@ -132,25 +133,28 @@ function render(dir, id, item, released = false) {
   // -R: sox dithers when it resamples to 16 bits, with fresh random noise each run unless told to repeat it; a
   // command on the edge of rejection then flips from run to run (seen before -R: 1 clip of 155 per run).
   const raw = execFileSync('sox', ['-R', wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-  if (released) {
-    let last = speech.length - 1;
-    while (last > 0 && Math.abs(speech[last]) <= 300) last--;
-    speech = speech.slice(0, last + 1);
-  }
-  if (!item.noise) return new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength);
+  const speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+  if (!released) return { pcm: withNoise(speech, item.noise) };
+  let last = speech.length - 1;
+  while (last > 0 && Math.abs(speech[last]) <= 300) last--;
+  return { pcm: withNoise(speech, item.noise), releasedPcm: withNoise(speech.slice(0, last + 1), item.noise) };
+}
+
+/** `speech` mixed with sox-generated `noise` at its SNR (none: as it is), as bytes. */
+function withNoise(speech, noise) {
+  if (!noise) return new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength);
   const seconds = (speech.length / 16000 + 0.1).toFixed(2);
-  const n = execFileSync('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'synth', seconds, item.noise.kind]);
-  const noise = new Int16Array(n.buffer, n.byteOffset, n.byteLength / 2);
+  const n = execFileSync('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'synth', seconds, noise.kind]);
+  const samples = new Int16Array(n.buffer, n.byteOffset, n.byteLength / 2);
   // SNR against the speech's active part (samples above a small threshold), not against its pauses.
   let ps = 0, active = 0, pn = 0;
   for (let i = 0; i < speech.length; i++) {
     if (Math.abs(speech[i]) > 300) (ps += speech[i] ** 2), active++;
-    pn += noise[i] ** 2;
+    pn += samples[i] ** 2;
   }
-  const gain = Math.sqrt(ps / Math.max(active, 1) / (pn / speech.length) / 10 ** (item.noise.snrDb / 10));
+  const gain = Math.sqrt(ps / Math.max(active, 1) / (pn / speech.length) / 10 ** (noise.snrDb / 10));
   const mixed = new Int16Array(speech.length);
-  for (let i = 0; i < speech.length; i++) mixed[i] = Math.max(-32768, Math.min(32767, Math.round(speech[i] + gain * noise[i])));
+  for (let i = 0; i < speech.length; i++) mixed[i] = Math.max(-32768, Math.min(32767, Math.round(speech[i] + gain * samples[i])));
   return new Uint8Array(mixed.buffer);
 }
 
@@ -289,11 +293,7 @@ export async function run() {
     if (!(which in corpora)) throw new Error(`PICHAT_RECOGNITION_CORPUS: one of ${Object.keys(corpora).join(', ')}`);
     const { items, seed } = corpora[which]();
     const released = conditions.some(isReleased);
-    for (const [i, item] of items.entries()) {
-      item.pcm = render(dir, i, item);
-      if (released) item.releasedPcm = render(dir, i, item, true);
-      item.results = {};
-    }
+    for (const [i, item] of items.entries()) Object.assign(item, render(dir, i, item, released), { results: {} });
     // Turn order: shuffled with a fixed seed, commands and other speech mixed.
     const order = [...items];
     const rnd = prng(seed);
@@ -303,10 +303,7 @@ export async function run() {
     }
     // The issue's own example of speech to reject, in every voice and speed (clean), after the corpus's turns.
     const example = VOICES.flatMap((voice) => SPEEDS.map((speed) => ({ text: EXAMPLE_OOV, voice, speed, results: {} })));
-    for (const [i, item] of example.entries()) {
-      item.pcm = render(dir, `example-${i}`, item);
-      if (released) item.releasedPcm = render(dir, `example-${i}`, item, true);
-    }
+    for (const [i, item] of example.entries()) Object.assign(item, render(dir, `example-${i}`, item, released));
     for (const c of conditions) {
       await runTurns(engines[c], items, order, c);
       await runTurns(engines[c], example, example, c);

@@ -42,8 +42,6 @@ interface Turn {
   stopTapDue?: boolean;
   /** Released: the microphone's last frames are still on their way (AudioSource.latencyMs); why it ends. */
   ending?: string;
-  /** The frames that arrived after the release end the turn once they are all sent. */
-  endQueued?: boolean;
 }
 
 interface Speaking {
@@ -216,12 +214,10 @@ export class Daemon {
         if (this.o.link.sendAudio(pcm)) turn.framesSent++;
         else turn.framesDropped++;
         // Released: the recorder's first delivery since holds the audio up to the release. Its frames come in one
-        // go (the source splits a delivery synchronously); the turn ends right after them.
+        // go (the source splits a delivery synchronously); the turn ends right after them (the first of these
+        // microtasks ends it, the others find it ended).
         const why = turn.ending;
-        if (why !== undefined && !turn.endQueued) {
-          turn.endQueued = true;
-          queueMicrotask(() => this.turn === turn && this.endTurn(why));
-        }
+        if (why !== undefined) queueMicrotask(() => this.turn === turn && this.endTurn(why));
       },
       failed: (error) => {
         if (this.turn !== turn) return;
@@ -243,13 +239,15 @@ export class Daemon {
   private endTurn(why: string, options: { tail?: boolean } = {}): void {
     const turn = this.turn;
     if (!turn || this.stateValue !== 'listening') return;
-    const tailMs = options.tail ? (this.o.source.latencyMs ?? 0) : 0;
-    if (turn.ending !== undefined && options.tail) return;
-    if (tailMs > 0) {
-      turn.ending = why;
-      clearTimeout(turn.timer);
-      turn.timer = setTimeout(() => this.endTurn(why), tailMs);
-      return;
+    if (options.tail) {
+      if (turn.ending !== undefined) return; // already waiting
+      const waitMs = this.o.source.latencyMs ?? 0;
+      if (waitMs > 0) {
+        turn.ending = why;
+        clearTimeout(turn.timer);
+        turn.timer = setTimeout(() => this.endTurn(why), waitMs);
+        return;
+      }
     }
     turn.capture?.stop();
     turn.capture = undefined;

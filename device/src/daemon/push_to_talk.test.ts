@@ -1,8 +1,17 @@
 import { SPEECH_FORMAT } from '@pichat/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { frame, harness } from '../testing/daemon-harness.js';
+import type { DaemonOptions } from './daemon.js';
 
 const REPLY_FORMAT = { encoding: 'pcm_s16le' as const, sampleRateHz: 22050, channels: 1 };
+
+/** A daemon on a link that is up, its button just pressed. */
+function pressed(overrides: Partial<Omit<DaemonOptions, 'link' | 'log'>> = {}) {
+  const h = harness(overrides);
+  h.link.goUp();
+  h.daemon.press();
+  return h;
+}
 
 /** A turn pressed and released on a source delivering audio at most `latencyMs` late: it waits for its last audio. */
 function releasedWithLatency(latencyMs: number) {
@@ -123,9 +132,7 @@ describe('push-to-talk turn', () => {
   });
 
   it('ends the turn by itself at the maximum length', () => {
-    const h = harness({ maxTurnMs: 5000 });
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed({ maxTurnMs: 5000 });
     vi.advanceTimersByTime(4999);
     expect(h.daemon.state).toBe('listening');
     vi.advanceTimersByTime(1);
@@ -137,9 +144,7 @@ describe('push-to-talk turn', () => {
   });
 
   it('gives up waiting for a reply: error, then idle, never stuck in thinking', () => {
-    const h = harness({ replyTimeoutMs: 8000, errorHoldMs: 1000 });
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed({ replyTimeoutMs: 8000, errorHoldMs: 1000 });
     h.daemon.release();
     vi.advanceTimersByTime(8000);
     expect(h.daemon.state).toBe('error');
@@ -149,9 +154,7 @@ describe('push-to-talk turn', () => {
   });
 
   it('turn.done without audio returns to idle; no_speech gives feedback', () => {
-    const h = harness();
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed();
     h.daemon.release();
     h.link.serverSends({ type: 'turn.done', turnId: 't1', outcome: 'no_speech', timings: {} });
     expect(h.daemon.state).toBe('idle');
@@ -161,9 +164,7 @@ describe('push-to-talk turn', () => {
   });
 
   it('a capture failure cancels the turn and shows an error, then recovers', () => {
-    const h = harness({ errorHoldMs: 500 });
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed({ errorHoldMs: 500 });
     h.source.fail(new Error('arecord not found: install alsa-utils'));
     expect(h.daemon.state).toBe('error');
     expect(h.link.sentKinds).toEqual(['turn.start', 'turn.cancel']);
@@ -175,9 +176,7 @@ describe('push-to-talk turn', () => {
   });
 
   it("the server's length limit ends the listening and the answer still plays; errors for other turns are ignored", () => {
-    const h = harness();
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed();
     h.link.serverSends({ type: 'error', code: 'turn_too_long', message: 'too long', turnId: 'other' });
     expect(h.daemon.state).toBe('listening');
     // The server counts the pre-roll too, so its limit comes a little before the daemon's own.
@@ -190,9 +189,7 @@ describe('push-to-talk turn', () => {
   });
 
   it("plays the server's spoken explanation of a failed turn, then goes idle", async () => {
-    const h = harness();
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed();
     h.daemon.release();
     h.link.serverSends({ type: 'error', code: 'brain_failed', message: 'the model is over its quota', turnId: 't1' });
     expect(h.daemon.state).toBe('thinking');
@@ -208,9 +205,7 @@ describe('push-to-talk turn', () => {
   });
 
   it('a failed turn the server does not explain ends in the error state at turn.done', () => {
-    const h = harness();
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed();
     h.daemon.release();
     h.link.serverSends({ type: 'error', code: 'tts_failed', message: 'no voice', turnId: 't1' });
     expect(h.daemon.state).toBe('thinking');
@@ -219,9 +214,7 @@ describe('push-to-talk turn', () => {
   });
 
   it('a refused turn fails at once; a dropped frame leaves the turn running', () => {
-    const h = harness();
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed();
     h.link.serverSends({ type: 'error', code: 'frame_too_large', message: 'frame dropped', turnId: 't1' });
     expect(h.daemon.state).toBe('listening');
     h.link.serverSends({ type: 'error', code: 'unsupported_format', message: 'cannot recognise 8 kHz', turnId: 't1' });
@@ -230,9 +223,7 @@ describe('push-to-talk turn', () => {
   });
 
   it('counts frames the link could not take instead of blocking', () => {
-    const h = harness();
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed();
     h.link.congested = true;
     h.source.emit(frame());
     h.link.congested = false;
@@ -248,9 +239,7 @@ describe('a reply that stops halfway', () => {
   afterEach(() => vi.useRealTimers());
 
   it('is played out after the reply timeout without audio, never left speaking forever', async () => {
-    const h = harness({ replyTimeoutMs: 4000 });
-    h.link.goUp();
-    h.daemon.press();
+    const h = pressed({ replyTimeoutMs: 4000 });
     h.daemon.release();
     h.link.serverSends({ type: 'audio.start', turnId: 't1', format: REPLY_FORMAT });
     vi.advanceTimersByTime(3000);

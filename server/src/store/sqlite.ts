@@ -316,11 +316,6 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Cursor of the conversation list: `<lastMessageAt ms>:<id>` of the last conversation of the previous page. */
-export function conversationCursor(c: Conversation): string {
-  return `${Date.parse(c.lastMessageAt)}:${c.id}`;
-}
-
 function clampLimit(limit: number | undefined, fallback: number, max: number): number {
   if (limit === undefined || !Number.isFinite(limit)) return fallback;
   return Math.max(1, Math.min(max, Math.floor(limit)));
