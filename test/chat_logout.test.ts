@@ -43,4 +43,23 @@ describe('a chat socket lasts as long as its login', () => {
     expect(await one.waitClosed(5000)).toBe(4401);
     expect(await two.waitClosed(5000)).toBe(4401);
   });
+
+  it('a password set by PICHAT_ADMIN_PASSWORD is not changed from the web, which says why; sockets stay open', async () => {
+    server = await startTestServer({ store: true });
+    await server.app.auth!.ensureAdmin('admin', 'from-the-environment'); // as main.ts does with the variable set
+    const cookie = await login(server.httpUrl, 'admin', 'from-the-environment');
+    const socket = await ChatClient.connect(server.httpUrl, cookie);
+    const session = await fetch(`${server.httpUrl}/api/session`, { headers: { Cookie: cookie } });
+    expect(await session.json()).toEqual({ username: 'admin', password_fixed: true });
+    const res = await fetch(`${server.httpUrl}/api/password`, {
+      method: 'POST',
+      headers: { Cookie: cookie, Origin: server.httpUrl, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ current_password: 'from-the-environment', new_password: 'a-new-password-456' }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'forbidden', message: expect.stringContaining('PICHAT_ADMIN_PASSWORD') });
+    expect((await socket.request('get_conversations')).action).toBe('conversations_list');
+    expect(await login(server.httpUrl, 'admin', 'from-the-environment')).toMatch(/^pichat_session=/);
+    await socket.close();
+  });
 });

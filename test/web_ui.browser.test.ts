@@ -165,6 +165,13 @@ describe('web UI in chromium', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     expect((await server.store!.getSettings()).selected_model).toBe('gpt-4o-mini');
+    expect(await page.locator('#pw-current').isEnabled()).toBe(true);
+    // A password from PICHAT_ADMIN_PASSWORD (as main.ts applies it at start): the page says where to change it.
+    await server.app.auth!.ensureAdmin('admin', server.admin!.password);
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'set by PICHAT_ADMIN_PASSWORD' }).waitFor();
+    expect(await page.locator('#pw-current').isDisabled()).toBe(true);
     await page.getByRole('link', { name: 'Devices' }).click();
     await page.locator('#add-device').click();
     await page.locator('#new-device-name').fill('Hall');

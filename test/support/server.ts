@@ -48,9 +48,9 @@ export async function startTestServer(
   const app = build({ registry, ...deps, ...(store ? { store } : {}), providers: deps.providers ?? { stt, brain, tts } });
   let admin: TestServer['admin'];
   if (app.auth) {
-    const password = 'test-password-123';
-    await app.auth.ensureAdmin('admin', password);
-    admin = { username: 'admin', password };
+    // Generated, as on a first start without PICHAT_ADMIN_PASSWORD, so that the web can change it.
+    const { username, generatedPassword } = await app.auth.ensureAdmin('admin');
+    admin = { username, password: generatedPassword! };
   }
   const address = await app.listen(0, '127.0.0.1');
   return {

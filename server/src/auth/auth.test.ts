@@ -42,6 +42,23 @@ describe('admin credential and login sessions', () => {
     store.close();
   });
 
+  it('a password from the environment is not changed by the web: the next start would put it back', async () => {
+    const store = new SqliteStore(':memory:');
+    const auth = new Auth(store);
+    await auth.ensureAdmin('admin', 'env-password');
+    expect(auth.passwordFixed).toBe(true);
+    expect(await auth.changePassword('admin', 'wrong-password', 'a-new-password')).toBe('wrong');
+    expect(await auth.changePassword('admin', 'env-password', 'a-new-password')).toBe('fixed');
+    expect(await auth.login('admin', 'env-password', 'a')).toMatchObject({ ok: true });
+    // Without it (a generated password), the web changes it.
+    const generated = new Auth(new SqliteStore(':memory:'));
+    const { generatedPassword } = await generated.ensureAdmin();
+    expect(generated.passwordFixed).toBe(false);
+    expect(await generated.changePassword('admin', generatedPassword!, 'a-new-password')).toBe('changed');
+    expect(await generated.login('admin', 'a-new-password', 'a')).toMatchObject({ ok: true });
+    store.close();
+  });
+
   it('throttles an address after repeated failures, others unaffected', async () => {
     const store = new SqliteStore(':memory:');
     let now = 1_000_000;

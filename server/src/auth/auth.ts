@@ -33,6 +33,7 @@ export type LoginResult = { ok: true; cookie: string; username: string } | { ok:
 export class Auth {
   private readonly failures = new Map<string, number[]>();
   private readonly endedListeners = new Set<(idHash: string | undefined) => void>();
+  private passwordFromEnvironment = false;
 
   constructor(
     private readonly store: Store,
@@ -58,9 +59,11 @@ export class Auth {
   /**
    * Makes sure an admin exists. With `password` (PICHAT_ADMIN_PASSWORD) that password is set (replacing the stored
    * one when different); without, a first start generates one. Returns the generated password, to be shown once.
+   * A password set this way cannot be changed by `changePassword` (the next start would put it back).
    */
   async ensureAdmin(username = 'admin', password?: string): Promise<{ username: string; generatedPassword?: string }> {
     const existing = await this.store.getAdmin();
+    this.passwordFromEnvironment = password !== undefined;
     if (password !== undefined) {
       if (!existing || existing.username !== username || !(await verifyPassword(password, existing.passwordHash))) {
         await this.store.setAdmin({ username, passwordHash: await hashPassword(password), createdAt: new Date(this.now()).toISOString() });
@@ -115,13 +118,23 @@ export class Auth {
     return this.cookie('', 0);
   }
 
-  async changePassword(username: string, current: string, next: string): Promise<boolean> {
+  /** Whether the admin password is the one `ensureAdmin` was given (PICHAT_ADMIN_PASSWORD), which only it changes. */
+  get passwordFixed(): boolean {
+    return this.passwordFromEnvironment;
+  }
+
+  /**
+   * Replaces the admin password and ends every session. Refused (`fixed`) while the password comes from the
+   * environment, and (`wrong`) unless `current` is the password now.
+   */
+  async changePassword(username: string, current: string, next: string): Promise<'changed' | 'wrong' | 'fixed'> {
     const admin = await this.store.getAdmin();
-    if (!admin || admin.username !== username || !(await verifyPassword(current, admin.passwordHash))) return false;
+    if (!admin || admin.username !== username || !(await verifyPassword(current, admin.passwordHash))) return 'wrong';
+    if (this.passwordFromEnvironment) return 'fixed';
     await this.store.setAdmin({ ...admin, passwordHash: await hashPassword(next) });
     await this.store.deleteSessionsOf(username);
     this.sessionsEnded(undefined);
-    return true;
+    return 'changed';
   }
 
   private cookie(value: string, maxAgeMs: number): string {

@@ -29,6 +29,9 @@ const messageSchema = chatRequestSchemas.send_message.omit({ conversation_id: tr
 const deviceCreateSchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 const devicePatchSchema = z.object({ name: z.string().trim().min(1).max(100).optional(), volume: z.number().int().min(0).max(100).optional() }).strict();
 
+/** Why the web cannot change a password that PICHAT_ADMIN_PASSWORD sets. */
+const PASSWORD_FIXED_MESSAGE = "the admin password is set by PICHAT_ADMIN_PASSWORD in the server's environment, which every start applies again: change it there and restart the server";
+
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -68,12 +71,12 @@ export function loginRoutes(router: Router, deps: Pick<ApiDeps, 'auth'>): void {
 /** The REST API for conversations, messages, search, settings, devices and speech. All need a session. */
 export function apiRoutes(router: Router, deps: ApiDeps, username: (ctx: RouteContext) => string): void {
   const { service } = deps;
-  router.on('GET', '/api/session', (ctx) => sendJson(ctx.res, 200, { username: username(ctx) }));
+  router.on('GET', '/api/session', (ctx) => sendJson(ctx.res, 200, { username: username(ctx), password_fixed: deps.auth.passwordFixed }));
   router.on('POST', '/api/password', async (ctx) => {
     const body = parse(passwordSchema, await readJson(ctx.req));
-    if (!(await deps.auth.changePassword(username(ctx), body.current_password, body.new_password))) {
-      throw new ChatError('forbidden', 'the current password is wrong');
-    }
+    const result = await deps.auth.changePassword(username(ctx), body.current_password, body.new_password);
+    if (result === 'wrong') throw new ChatError('forbidden', 'the current password is wrong');
+    if (result === 'fixed') throw new ChatError('forbidden', PASSWORD_FIXED_MESSAGE);
     ctx.res.writeHead(204);
     ctx.res.end();
   });

@@ -73,9 +73,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       '/api/logout': { post: { summary: 'Log out', responses: { '204': { description: 'Logged out' } } } },
-      '/api/session': { get: { summary: 'Who is logged in', responses: { '200': json(obj({ username: str })), ...errors } } },
+      '/api/session': {
+        get: {
+          summary: 'Who is logged in; password_fixed: the admin password is set by PICHAT_ADMIN_PASSWORD and cannot be changed here',
+          responses: { '200': json(obj({ username: str, password_fixed: { type: 'boolean' } })), ...errors },
+        },
+      },
       '/api/password': {
-        post: { summary: 'Change the admin password (ends every session)', requestBody: body(obj({ current_password: str, new_password: { type: 'string', minLength: 10 } })), responses: { '204': { description: 'Changed' }, ...errors } },
+        post: { summary: 'Change the admin password (ends every session); 403 when it is wrong or PICHAT_ADMIN_PASSWORD sets it', requestBody: body(obj({ current_password: str, new_password: { type: 'string', minLength: 10 } })), responses: { '204': { description: 'Changed' }, ...errors } },
       },
       '/api/conversations': {
         get: {

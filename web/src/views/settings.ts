@@ -125,5 +125,14 @@ export async function settingsView(socket: ChatSocket): Promise<HTMLElement> {
     h('button', { text: 'Change password', attrs: { type: 'submit' } }),
     pwStatus,
   );
+  // A password from the server's environment comes back at its next start: say so instead of offering the form.
+  void api<{ password_fixed?: boolean }>('GET', '/api/session').then(
+    (session) => {
+      if (!session.password_fixed) return;
+      for (const control of password.querySelectorAll('input, button')) control.setAttribute('disabled', '');
+      pwStatus.textContent = "The admin password is set by PICHAT_ADMIN_PASSWORD in the server's environment: change it there and restart the server.";
+    },
+    () => undefined,
+  );
   return h('main', { class: 'page' }, form, info, password);
 }
