@@ -21,6 +21,7 @@ import { SPEECH_FORMAT } from '../../shared/dist/index.js';
 import { compileSkills, defaultSkills, matchSkill } from '../../server/dist/skills/index.js';
 import { expandTemplate } from '../../server/dist/skills/template.js';
 import { PocketsphinxStt } from '../../server/dist/stt/pocketsphinx.js';
+import { renderEarcon } from '../../device/dist/audio/earcons.js';
 
 const VOICES = ['en-us', 'en', 'en-gb-x-rp', 'en-us+f3', 'en+m3', 'en-gb-x-rp+f3', 'en-us+m3', 'en+f3'];
 const SPEEDS = [140, 150, 160, 170, 180, 190, 200];
@@ -127,17 +128,40 @@ function prng(seed) {
  * also `releasedPcm`: the same speech ending where its sound ends (its last sample above 300), as when the button is
  * let go with the last word, mixed with its noise.
  */
-function render(dir, id, item, released = false) {
+function render(dir, id, item, { released = false, earcon = false } = {}) {
   const wav = join(dir, `${id}.wav`);
   execFileSync('espeak-ng', ['-v', item.voice, '-s', String(item.speed), '-w', wav, item.text]);
   // -R: sox dithers when it resamples to 16 bits, with fresh random noise each run unless told to repeat it; a
   // command on the edge of rejection then flips from run to run (seen before -R: 1 clip of 155 per run).
   const raw = execFileSync('sox', ['-R', wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'pad', '0.3', '0.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-  if (!released) return { pcm: withNoise(speech, item.noise) };
+  const clip = { pcm: withNoise(speech, item.noise) };
+  if (earcon) clip.earconPcm = withNoise(withEarcon(speech), item.noise);
+  if (!released) return clip;
   let last = speech.length - 1;
   while (last > 0 && Math.abs(speech[last]) <= 300) last--;
-  return { pcm: withNoise(speech, item.noise), releasedPcm: withNoise(speech.slice(0, last + 1), item.noise) };
+  return { ...clip, releasedPcm: withNoise(speech.slice(0, last + 1), item.noise) };
+}
+
+/** Where the device's listening earcon starts in an `earcon` clip, in ms, and its peak against the speech's. */
+const EARCON_AT_MS = 100;
+const EARCON_LEVEL = 0.3;
+const LISTENING_EARCON = (() => {
+  const pcm = renderEarcon('listening', 1); // peak at half of full scale
+  return new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 2);
+})();
+
+/** `speech` with the device's listening earcon in its leading silence, as the device's own microphone hears it. */
+function withEarcon(speech) {
+  let peak = 0;
+  for (const s of speech) peak = Math.max(peak, Math.abs(s));
+  const gain = (EARCON_LEVEL * peak) / 16384;
+  const out = Int16Array.from(speech);
+  const at = (EARCON_AT_MS * 16000) / 1000;
+  for (let i = 0; i < LISTENING_EARCON.length && at + i < out.length; i++) {
+    out[at + i] = Math.max(-32768, Math.min(32767, Math.round(out[at + i] + gain * LISTENING_EARCON[i])));
+  }
+  return out;
 }
 
 /** `speech` mixed with sox-generated `noise` at its SNR (none: as it is), as bytes. */
@@ -233,6 +257,8 @@ const pct = (a, b) => (b === 0 ? NaN : Math.round((1000 * a) / b) / 10);
  *   - `cold`: every turn on a device never heard before (nothing learnt).
  *   - `released`: as `device`, each clip ending where its speech's sound ends (no silence after the last word), as
  *     when the button is let go with it; `released-bare` without the silence the recogniser adds after a turn.
+ *   - `earcon`: as `device`, with the device's listening earcon (the cue it plays at a press) heard by its own
+ *     microphone in the silence before the speech, at EARCON_LEVEL of the speech's peak.
  * The first turn of every device starts from nothing. Two devices run at a time.
  */
 const CONDITIONS = {
@@ -241,8 +267,9 @@ const CONDITIONS = {
   cold: () => undefined,
   released: (item) => `voice:${item.voice}`,
   'released-bare': (item) => `voice:${item.voice}`,
+  earcon: (item) => `voice:${item.voice}`,
 };
-/** The conditions a run measures unless PICHAT_RECOGNITION_CONDITIONS names others (`released-bare` only on request). */
+/** The conditions a run measures unless PICHAT_RECOGNITION_CONDITIONS names others (`released-bare`, `earcon`). */
 const DEFAULT_CONDITIONS = ['device', 'steady', 'cold', 'released'];
 /** Conditions whose turns end where the speech's sound ends (render's `released`); `-bare`: no silence added. */
 const isReleased = (condition) => condition.startsWith('released');
@@ -266,7 +293,7 @@ async function runTurns(stt, items, order, condition) {
   const worker = async (k) => {
     for (const item of order) {
       if (VOICES.indexOf(item.voice) % 2 !== k) continue;
-      const pcm = isReleased(condition) ? item.releasedPcm : item.pcm;
+      const pcm = isReleased(condition) ? item.releasedPcm : condition === 'earcon' ? item.earconPcm : item.pcm;
       item.results[condition] = (await recognise(stt, pcm, undefined, channelOf(item))).result;
     }
   };
@@ -308,8 +335,8 @@ export async function run() {
     };
     if (!(which in corpora)) throw new Error(`PICHAT_RECOGNITION_CORPUS: one of ${Object.keys(corpora).join(', ')}`);
     const { items, seed } = corpora[which]();
-    const released = conditions.some(isReleased);
-    for (const [i, item] of items.entries()) Object.assign(item, render(dir, i, item, released), { results: {} });
+    const clips = { released: conditions.some(isReleased), earcon: conditions.includes('earcon') };
+    for (const [i, item] of items.entries()) Object.assign(item, render(dir, i, item, clips), { results: {} });
     // Turn order: shuffled with a fixed seed, commands and other speech mixed.
     const order = [...items];
     const rnd = prng(seed);
@@ -319,7 +346,7 @@ export async function run() {
     }
     // The issue's own example of speech to reject, in every voice and speed (clean), after the corpus's turns.
     const example = VOICES.flatMap((voice) => SPEEDS.map((speed) => ({ text: EXAMPLE_OOV, voice, speed, results: {} })));
-    for (const [i, item] of example.entries()) Object.assign(item, render(dir, `example-${i}`, item, released));
+    for (const [i, item] of example.entries()) Object.assign(item, render(dir, `example-${i}`, item, clips));
     for (const c of conditions) {
       await runTurns(engines[c], items, order, c);
       await runTurns(engines[c], example, example, c);
@@ -364,6 +391,7 @@ export async function run() {
         cold: 'recognition, every turn on a new device',
         released: 'recognition, released as the last word ends',
         'released-bare': 'recognition, released as the last word ends, no silence added',
+        earcon: "recognition, the device's listening earcon before the speech",
       }[c];
       const headline = c === 'device';
       rows.push(
@@ -388,7 +416,7 @@ export async function run() {
       { name: 'recognition: noisy samples', value: items.filter((x) => x.noise).length, unit: 'utterances' },
     );
     if (process.env.PICHAT_RECOGNITION_DUMP) {
-      const dump = [...items, ...example].map(({ pcm, releasedPcm, ...x }) => ({ ...x, skills: Object.fromEntries(conditions.map((c) => [c, skillOf(x.results[c])])) }));
+      const dump = [...items, ...example].map(({ pcm, releasedPcm, earconPcm, ...x }) => ({ ...x, skills: Object.fromEntries(conditions.map((c) => [c, skillOf(x.results[c])])) }));
       writeFileSync(process.env.PICHAT_RECOGNITION_DUMP, JSON.stringify(dump, null, 1));
     }
     return rows;
