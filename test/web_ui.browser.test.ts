@@ -160,7 +160,9 @@ describe('web UI in chromium', () => {
   });
 
   it('settings and devices pages work, and the layout fits a phone', async () => {
+    const session = page.waitForResponse((r) => r.url().endsWith('/api/session'));
     await page.getByRole('link', { name: 'Settings' }).click();
+    await session;
     await page.locator('#set-model').fill('gpt-4o-mini');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();

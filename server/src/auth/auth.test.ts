@@ -51,12 +51,14 @@ describe('admin credential and login sessions', () => {
     expect(await auth.changePassword('admin', 'env-password', 'a-new-password')).toBe('fixed');
     expect(await auth.login('admin', 'env-password', 'a')).toMatchObject({ ok: true });
     // Without it (a generated password), the web changes it.
-    const generated = new Auth(new SqliteStore(':memory:'));
+    const otherStore = new SqliteStore(':memory:');
+    const generated = new Auth(otherStore);
     const { generatedPassword } = await generated.ensureAdmin();
     expect(generated.passwordFixed).toBe(false);
     expect(await generated.changePassword('admin', generatedPassword!, 'a-new-password')).toBe('changed');
     expect(await generated.login('admin', 'a-new-password', 'a')).toMatchObject({ ok: true });
     store.close();
+    otherStore.close();
   });
 
   it('throttles an address after repeated failures, others unaffected', async () => {

@@ -80,7 +80,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       '/api/password': {
-        post: { summary: 'Change the admin password (ends every session); 403 when it is wrong or PICHAT_ADMIN_PASSWORD sets it', requestBody: body(obj({ current_password: str, new_password: { type: 'string', minLength: 10 } })), responses: { '204': { description: 'Changed' }, ...errors } },
+        post: {
+          summary: 'Change the admin password (ends every session)',
+          requestBody: body(obj({ current_password: str, new_password: { type: 'string', minLength: 10 } })),
+          responses: {
+            '204': { description: 'Changed' },
+            ...errors,
+            '403': json(ref('Error'), 'The current password is wrong, PICHAT_ADMIN_PASSWORD sets the password, or a cross-origin request'),
+          },
+        },
       },
       '/api/conversations': {
         get: {
