@@ -134,6 +134,24 @@ describe('/ws/chat: every action of the web chat protocol', () => {
     expect((await c.request('speech_to_text', { audio_data: stereo })).payload).toMatchObject({ code: 'invalid_payload' });
   });
 
+  it('get_messages pages back through a long conversation with before_id', async () => {
+    const store = server.store!;
+    const conv = await store.createConversation({ title: 'long' });
+    const ids: number[] = [];
+    for (let i = 1; i <= 7; i++) ids.push((await store.addMessage({ conversationId: conv.id, role: i % 2 ? 'user' : 'assistant', text: `m${i}`, source: 'web' }))!.id);
+    const page = async (payload: Record<string, unknown>) =>
+      ((await c.request('get_messages', { conversation_id: conv.id, ...payload })).payload.messages as { content: string }[]).map((m) => m.content);
+    expect(await page({ limit: 3 })).toEqual(['m5', 'm6', 'm7']);
+    expect(await page({ before_id: ids[4], limit: 3 })).toEqual(['m2', 'm3', 'm4']);
+    expect(await page({ before_id: ids[1], limit: 3 })).toEqual(['m1']);
+    expect(await page({ before_id: ids[0] })).toEqual([]);
+    expect(await page({ after_id: ids[4] })).toEqual(['m6', 'm7']);
+    const both = await c.request('get_messages', { conversation_id: conv.id, after_id: ids[0], before_id: ids[4] });
+    expect(both).toMatchObject({ action: 'error', payload: { code: 'invalid_payload' } });
+    const rest = await fetch(`${server.httpUrl}/api/conversations/${conv.id}/messages?before_id=${ids[2]}`, { headers: { Cookie: cookie } });
+    expect(((await rest.json()) as { messages: { content: string }[] }).messages.map((m) => m.content)).toEqual(['m1', 'm2']);
+  });
+
   it('answers invalid, missing and unknown input with an error and keeps the connection', async () => {
     const cases: [unknown, string][] = [
       [{ action: 'get_conversation', request_id: 'x1' }, 'invalid_payload'],

@@ -159,6 +159,24 @@ describe('web UI in chromium', () => {
     await page.locator('.conv', { hasText: 'Old 0' }).waitFor(); // the oldest
   });
 
+  it('a long conversation shows its last 500 messages, and earlier ones 500 at a time on request', async () => {
+    const store = server.store!;
+    const conv = await store.createConversation({ title: 'A long chat' });
+    for (let i = 1; i <= 1010; i++) await store.addMessage({ conversationId: conv.id, role: i % 2 ? 'user' : 'assistant', text: `line ${i}.`, source: 'web' });
+    const texts = () => page.locator('.messages .msg .bubble').allTextContents();
+    const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => `line ${from + k}.`);
+    await page.goto(`${server.httpUrl}/#/c/${conv.id}`);
+    await page.locator('.msg', { hasText: 'line 1010.' }).waitFor();
+    expect(await texts()).toEqual(lines(511, 1010));
+    await page.locator('#earlier').click();
+    await expect.poll(async () => (await texts()).length, { timeout: 5000 }).toBe(1000);
+    expect(await texts()).toEqual(lines(11, 1010)); // in order, above the ones shown
+    await page.locator('#earlier').click(); // still there: ten more
+    await expect.poll(async () => (await texts()).length, { timeout: 5000 }).toBe(1010);
+    expect(await texts()).toEqual(lines(1, 1010));
+    expect(await page.locator('#earlier').count()).toBe(0); // nothing earlier left
+  });
+
   it('settings and devices pages work, and the layout fits a phone', async () => {
     const session = page.waitForResponse((r) => r.url().endsWith('/api/session'));
     await page.getByRole('link', { name: 'Settings' }).click();

@@ -50,7 +50,14 @@ export const chatRequestSchemas = {
   send_message: z
     .object({ conversation_id: id.optional(), content: z.string().trim().min(1).max(MAX_CONTENT_CHARS), is_audio: z.boolean().optional() })
     .strict(),
-  get_messages: z.object({ conversation_id: id, after_id: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+  get_messages: z
+    .object({
+      conversation_id: id,
+      after_id: z.number().int().nonnegative().optional(),
+      before_id: z.number().int().nonnegative().optional(),
+      limit: z.number().int().min(1).max(5000).optional(),
+    })
+    .strict(),
   get_settings: empty,
   update_settings: z
     .object({

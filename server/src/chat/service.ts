@@ -83,8 +83,13 @@ export class ChatService {
   }
 
   async listMessages(p: ChatPayload<'get_messages'>): Promise<Record<string, unknown>[]> {
+    if (p.after_id !== undefined && p.before_id !== undefined) throw new ChatError('invalid_payload', 'after_id and before_id: one or the other');
     if (!(await this.deps.store.getConversation(p.conversation_id))) throw new ChatError('not_found', `no conversation ${p.conversation_id}`);
-    const opts = { ...(p.after_id !== undefined ? { afterId: p.after_id } : {}), ...(p.limit ? { limit: p.limit } : {}) };
+    const opts = {
+      ...(p.after_id !== undefined ? { afterId: p.after_id } : {}),
+      ...(p.before_id !== undefined ? { beforeId: p.before_id } : {}),
+      ...(p.limit ? { limit: p.limit } : {}),
+    };
     return (await this.deps.store.listMessages(p.conversation_id, opts)).map(messageWire);
   }
 

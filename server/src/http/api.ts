@@ -106,8 +106,16 @@ export function apiRoutes(router: Router, deps: ApiDeps, username: (ctx: RouteCo
   });
   router.on('GET', '/api/conversations/:id/messages', async ({ res, params, url }) => {
     const afterId = intParam(url, 'after_id');
+    const beforeId = intParam(url, 'before_id');
     const limit = intParam(url, 'limit');
-    const messages = await service.listMessages({ conversation_id: params.id!, ...(afterId !== undefined ? { after_id: afterId } : {}), ...(limit ? { limit } : {}) });
+    // As the chat protocol's get_messages: a larger page would come back cut short and end a client's paging early.
+    if (limit !== undefined && (limit < 1 || limit > 5000)) throw new ChatError('invalid_payload', 'query limit must be 1..5000');
+    const messages = await service.listMessages({
+      conversation_id: params.id!,
+      ...(afterId !== undefined ? { after_id: afterId } : {}),
+      ...(beforeId !== undefined ? { before_id: beforeId } : {}),
+      ...(limit ? { limit } : {}),
+    });
     sendJson(res, 200, { messages });
   });
   router.on('POST', '/api/conversations/:id/messages', async ({ req, res, params }) => {

@@ -111,7 +111,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
         parameters: [idParam],
         get: {
           summary: 'Messages, oldest first',
-          parameters: [{ name: 'after_id', in: 'query', schema: int }, { name: 'limit', in: 'query', schema: int }],
+          parameters: [
+            { name: 'after_id', in: 'query', schema: int, description: 'the first `limit` messages after this one' },
+            { name: 'before_id', in: 'query', schema: int, description: 'the last `limit` messages before this one' },
+            { name: 'limit', in: 'query', schema: int },
+          ],
           responses: { '200': json(obj({ messages: { type: 'array', items: ref('Message') } })), '404': json(ref('Error')), ...errors },
         },
         post: {

@@ -101,6 +101,7 @@ export class SqliteStore implements Store {
       deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ?'),
       lastMessages: db.prepare('SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id'),
       messagesAfter: db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?'),
+      messagesBefore: db.prepare('SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?) ORDER BY id'),
       getMessage: db.prepare('SELECT * FROM messages WHERE id = ?'),
       insertMessage: db.prepare(
         `INSERT INTO messages (conversation_id, role, text, source, device_id, created_at, interrupted, turn_id, timings, handler, outcome, cost)
@@ -167,12 +168,14 @@ export class SqliteStore implements Store {
     return Promise.resolve(this.stmts.deleteConversation.run(id).changes > 0);
   }
 
-  listMessages(conversationId: string, options: { limit?: number; afterId?: number } = {}): Promise<Message[]> {
+  listMessages(conversationId: string, options: { limit?: number; afterId?: number; beforeId?: number } = {}): Promise<Message[]> {
     const limit = clampLimit(options.limit, 500, 5000);
     const rows =
       options.afterId !== undefined
         ? this.stmts.messagesAfter.all(conversationId, options.afterId, limit)
-        : this.stmts.lastMessages.all(conversationId, limit);
+        : options.beforeId !== undefined
+          ? this.stmts.messagesBefore.all(conversationId, options.beforeId, limit)
+          : this.stmts.lastMessages.all(conversationId, limit);
     return Promise.resolve((rows as MessageRow[]).map(toMessage));
   }
 

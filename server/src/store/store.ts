@@ -19,8 +19,11 @@ export interface Store {
   /** Deletes a conversation and its messages; false when there was none. */
   deleteConversation(id: string): Promise<boolean>;
 
-  /** Messages of a conversation, oldest first: the last `limit` (default 500), or those after message `afterId`. */
-  listMessages(conversationId: string, options?: { limit?: number; afterId?: number }): Promise<Message[]>;
+  /**
+   * Messages of a conversation, oldest first: the last `limit` (default 500); with `afterId`, the first `limit` after
+   * that message; with `beforeId`, the last `limit` before it (the page above one already shown).
+   */
+  listMessages(conversationId: string, options?: { limit?: number; afterId?: number; beforeId?: number }): Promise<Message[]>;
   /** Appends a message and moves the conversation's last-message time; undefined when the conversation is gone. */
   addMessage(input: NewMessage): Promise<Message | undefined>;
   /** Changes a message's text/interrupted flag/timings (e.g. to keep only what was heard); undefined when gone. */

@@ -8,6 +8,9 @@ import { renderText } from '../text.js';
 import { CostFigure, formatCost } from './cost.js';
 import { timeline } from './timeline.js';
 
+/** Messages loaded per "Show earlier messages" (the server's largest page is 5000). */
+const EARLIER_PAGE = 500;
+
 /**
  * One conversation: its messages (live: device turns and other browsers' messages appear as they happen, replies
  * stream in), rename / export / delete, the text composer and push-to-talk from the browser microphone.
@@ -20,6 +23,9 @@ export class ConversationView {
   private readonly talk = h('button', { class: 'talk', text: 'Hold to talk', attrs: { id: 'talk', 'aria-label': 'Hold to talk (or hold Space on this button)' } });
   private readonly notice = h('p', { class: 'notice', attrs: { role: 'status' } });
   private readonly actions = h('div', { class: 'conv-actions' });
+  /** Top of the message list while older messages than those shown exist: a button that loads the page above. */
+  private readonly earlierButton = h('button', { text: 'Show earlier messages', attrs: { id: 'earlier', type: 'button' }, on: { click: () => void this.showEarlier() } });
+  private readonly earlier = h('li', { class: 'earlier', attrs: { role: 'none' } }, this.earlierButton);
   private conversation: Conversation | undefined;
   private readonly shown = new Map<number, HTMLElement>();
   private readonly streaming = new Map<string, { el: HTMLElement; text: string }>();
@@ -109,8 +115,46 @@ export class ConversationView {
       h('a', { text: 'Export .json', class: 'button', attrs: { href: `/api/conversations/${encodeURIComponent(c.id)}/export?format=json`, download: '', id: 'export-json' } }),
       h('button', { text: 'Delete', class: 'danger', attrs: { id: 'delete' }, on: { click: () => void this.remove() } }),
     );
-    for (const m of answer.payload.messages as Message[]) this.onMessage(m);
+    const messages = answer.payload.messages as Message[];
+    if (messages.length < c.message_count) this.messages.append(this.earlier);
+    for (const m of messages) this.onMessage(m);
     this.title.focus();
+  }
+
+  /**
+   * Loads the page of messages above the oldest one shown and inserts it above them, without announcing it as new
+   * (the list is a live region); the button stays while the conversation has more messages than are shown.
+   */
+  private async showEarlier(): Promise<void> {
+    const c = this.conversation;
+    if (!c || this.shown.size === 0 || this.earlierButton.hasAttribute('disabled')) return;
+    const oldest = Math.min(...this.shown.keys());
+    this.earlierButton.setAttribute('disabled', '');
+    this.messages.setAttribute('aria-live', 'off');
+    try {
+      const answer = await this.socket.request('get_messages', { conversation_id: c.id, before_id: oldest, limit: EARLIER_PAGE });
+      if (this.conversation?.id !== c.id || !this.earlier.isConnected) return;
+      const older = (answer.payload.messages as Message[]).filter((m) => !this.shown.has(m.id));
+      const below = this.earlier.nextSibling;
+      for (const m of older) {
+        const el = this.renderMessage(m);
+        this.messages.insertBefore(el, below);
+        this.shown.set(m.id, el);
+      }
+      this.notice.textContent = '';
+      if (older.length < EARLIER_PAGE || this.shown.size >= (this.conversation?.message_count ?? 0)) {
+        // The button goes: keyboard focus moves to the oldest message rather than to the page.
+        this.earlier.remove();
+        const first = this.messages.querySelector<HTMLElement>('.msg');
+        first?.setAttribute('tabindex', '-1');
+        first?.focus();
+      }
+    } catch (err) {
+      this.notice.textContent = `Could not load earlier messages: ${(err as Error).message}`;
+    } finally {
+      this.earlierButton.removeAttribute('disabled');
+      this.messages.setAttribute('aria-live', 'polite');
+    }
   }
 
   private setTitle(c: Conversation): void {
