@@ -257,6 +257,7 @@ const pct = (a, b) => (b === 0 ? NaN : Math.round((1000 * a) / b) / 10);
  *   - `cold`: every turn on a device never heard before (nothing learnt).
  *   - `released`: as `device`, each clip ending where its speech's sound ends (no silence after the last word), as
  *     when the button is let go with it; `released-bare` without the silence the recogniser adds after a turn.
+ *   - `second-pass`: as `device`, with a rejected turn decoded again from its own mean (PICHAT_STT_SECOND_PASS).
  *   - `earcon`: as `device`, with the device's listening earcon (the cue it plays at a press) heard by its own
  *     microphone in the silence before the speech, at EARCON_LEVEL of the speech's peak.
  * The first turn of every device starts from nothing. Two devices run at a time.
@@ -268,8 +269,9 @@ const CONDITIONS = {
   released: (item) => `voice:${item.voice}`,
   'released-bare': (item) => `voice:${item.voice}`,
   earcon: (item) => `voice:${item.voice}`,
+  'second-pass': (item) => `voice:${item.voice}`,
 };
-/** The conditions a run measures unless PICHAT_RECOGNITION_CONDITIONS names others (`released-bare`, `earcon`). */
+/** The conditions a run measures unless PICHAT_RECOGNITION_CONDITIONS names others (`released-bare`, `earcon`, `second-pass`). */
 const DEFAULT_CONDITIONS = ['device', 'steady', 'cold', 'released'];
 /** Conditions whose turns end where the speech's sound ends (render's `released`); `-bare`: no silence added. */
 const isReleased = (condition) => condition.startsWith('released');
@@ -325,6 +327,7 @@ export async function run() {
         ...(squeezeSlack === undefined ? {} : { squeezeSlack }),
         ...(c === 'cold' ? { adaptChannels: false } : {}),
         ...(c === 'released-bare' ? { trailingSilenceMs: 0 } : {}),
+        ...(c === 'second-pass' ? { secondPass: true } : {}),
       });
     }
     const which = process.env.PICHAT_RECOGNITION_CORPUS ?? 'bench';
@@ -392,6 +395,7 @@ export async function run() {
         released: 'recognition, released as the last word ends',
         'released-bare': 'recognition, released as the last word ends, no silence added',
         earcon: "recognition, the device's listening earcon before the speech",
+        'second-pass': 'recognition, a rejected turn decoded again from its own mean',
       }[c];
       const headline = c === 'device';
       rows.push(

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { flag } from './providers/config.js';
 import { DEFAULT_DECOY_WORD_PROBABILITY, DEFAULT_GARBAGE_PHONE_PROBABILITY } from './stt/grammar.js';
 
 /**
@@ -40,6 +41,8 @@ const schema = z.object({
    * Higher rejects more; 0 leaves the decoys out. Default 7e-5.
    */
   PICHAT_STT_DECOYS: z.coerce.number().min(0).max(1).default(DEFAULT_DECOY_WORD_PROBABILITY),
+  /** Offline recogniser: decode a rejected turn again from its own cepstral mean (pocketsphinx.ts SECOND_PASS). Default off. */
+  PICHAT_STT_SECOND_PASS: flag(false),
 });
 
 export type ServerConfig = z.infer<typeof schema> & { dataDir: string };

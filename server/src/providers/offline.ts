@@ -33,6 +33,7 @@ export function createOfflineProviders(config: ServerConfig, log: Logger): Offli
     skills,
     dataDir: join(config.dataDir, 'grammar'),
     grammar: { garbagePhoneProbability: config.PICHAT_STT_GARBAGE, decoyWordProbability: config.PICHAT_STT_DECOYS },
+    secondPass: config.PICHAT_STT_SECOND_PASS,
   });
   const tts = new EspeakTts({ voice: installedVoice(config.PICHAT_ESPEAK_VOICE, log), wordsPerMinute: config.PICHAT_ESPEAK_WPM });
   const brain = createLocalBrain({ skills });

@@ -418,3 +418,64 @@ describe('silence after the turn (stand-in decoder that keeps its input)', () =>
     }
   });
 });
+
+/**
+ * Stand-in decoders for the second pass: the first (no settings file) logs a cepstral mean and answers garbage; the
+ * second (its -featparams file is named for the second pass) keeps its input and -cmninit and answers
+ * $PICHAT_FAKE2_OUT, or hangs with $PICHAT_FAKE2_HANG.
+ */
+describe('a rejected turn decoded again from its own mean (stand-in decoders)', () => {
+  let fake: string;
+  const TURN_MEAN = [41, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const file = (name: string) => join(dir, `second-${name}`);
+  beforeAll(() => {
+    fake = join(dir, 'second-decoder.sh');
+    writeFileSync(
+      fake,
+      [
+        '#!/bin/sh',
+        'p=""; prev=""; for a in "$@"; do [ "$prev" = "-featparams" ] && p="$a"; prev="$a"; done',
+        `echo "INFO: cmn_live.c(138): Update to   < ${TURN_MEAN.join(' ')} >" >&2`,
+        'case "$p" in',
+        `  *second-pass*) grep -e "^-cmninit" "$p" > ${JSON.stringify(file('cmninit'))}; cat > ${JSON.stringify(file('2.in'))};`,
+        '    [ -n "$PICHAT_FAKE2_HANG" ] && exec sleep 30; printf "%b" "$PICHAT_FAKE2_OUT" ;;',
+        `  *) cat > ${JSON.stringify(file('1.in'))}; echo "_ph_s _w_people" ;;`,
+        'esac',
+      ].join('\n'),
+    );
+    chmodSync(fake, 0o755);
+  });
+
+  const turn = async (secondOut: string, options: Partial<PocketsphinxOptions> = {}, hang = false) => {
+    for (const name of ['cmninit', '1.in', '2.in']) rmSync(file(name), { force: true });
+    process.env.PICHAT_FAKE2_OUT = secondOut;
+    process.env.PICHAT_FAKE2_HANG = hang ? '1' : '';
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: true, ...options });
+    try {
+      return await recognise(engine, speech('stop'));
+    } finally {
+      engine.close();
+    }
+  };
+
+  it("hears the command the second pass hears, from the same audio and the turn's own mean", async () => {
+    expect(await turn('stop\\n')).toEqual({ text: 'stop' });
+    expect(readFileSync(file('cmninit'), 'utf8').trim()).toBe(`-cmninit ${TURN_MEAN.map((x) => x.toFixed(2)).join(',')}`);
+    expect(readFileSync(file('2.in')).equals(readFileSync(file('1.in')))).toBe(true);
+    expect(readFileSync(file('1.in')).byteLength).toBeGreaterThan(32_000);
+  });
+
+  it('keeps the rejection when the second pass rejects too, hears nothing, is late or is off (the default)', async () => {
+    expect(await turn('_ph_t _w_people\\n')).toEqual({ text: '', rejected: true });
+    expect(await turn('')).toEqual({ text: '', rejected: true });
+    const before = new Set(descendants());
+    expect(await turn('stop\\n', { finishTimeoutMs: 500 }, true)).toEqual({ text: '', rejected: true });
+    await eventually(() => descendants().filter((p) => !before.has(p)).length === 0); // the late one was killed
+    expect(await turn('stop\\n', { secondPass: false })).toEqual({ text: '', rejected: true });
+    expect(existsSync(file('2.in'))).toBe(false); // no second decoder
+    expect(await turn('stop\\n', { secondPass: undefined })).toEqual({ text: '', rejected: true });
+    expect(existsSync(file('2.in'))).toBe(false);
+    expect(await turn('stop\\n', { adaptChannels: false })).toEqual({ text: '', rejected: true });
+    expect(existsSync(file('2.in'))).toBe(false);
+  });
+});
