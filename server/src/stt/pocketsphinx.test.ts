@@ -436,6 +436,7 @@ describe('a rejected turn decoded again from its own mean (stand-in decoders)', 
         '#!/bin/sh',
         'p=""; prev=""; for a in "$@"; do [ "$prev" = "-featparams" ] && p="$a"; prev="$a"; done',
         `echo "INFO: cmn_live.c(138): Update to   < ${TURN_MEAN.join(' ')} >" >&2`,
+        'echo "INFO: fsg_search.c(853): ${PICHAT_FAKE2_FRAMES:-100} frames, 1 HMMs (1/fr)" >&2',
         'case "$p" in',
         `  *second-pass*) grep -e "^-cmninit" "$p" > ${JSON.stringify(file('cmninit'))}; cat > ${JSON.stringify(file('2.in'))};`,
         '    [ -n "$PICHAT_FAKE2_HANG" ] && exec sleep 30; printf "%b" "$PICHAT_FAKE2_OUT" ;;',
@@ -446,10 +447,11 @@ describe('a rejected turn decoded again from its own mean (stand-in decoders)', 
     chmodSync(fake, 0o755);
   });
 
-  const turn = async (secondOut: string, options: Partial<PocketsphinxOptions> = {}, hang = false) => {
+  const turn = async (secondOut: string, options: Partial<PocketsphinxOptions> = {}, hang = false, frames = 100) => {
     for (const name of ['cmninit', '1.in', '2.in']) rmSync(file(name), { force: true });
     process.env.PICHAT_FAKE2_OUT = secondOut;
     process.env.PICHAT_FAKE2_HANG = hang ? '1' : '';
+    process.env.PICHAT_FAKE2_FRAMES = String(frames);
     const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: true, ...options });
     try {
       return await recognise(engine, speech('stop'));
@@ -477,5 +479,25 @@ describe('a rejected turn decoded again from its own mean (stand-in decoders)', 
     expect(existsSync(file('2.in'))).toBe(false);
     expect(await turn('stop\\n', { adaptChannels: false })).toEqual({ text: '', rejected: true });
     expect(existsSync(file('2.in'))).toBe(false);
+    expect(await turn('stop\\n', {}, false, 20)).toEqual({ text: '', rejected: true }); // too short a turn for its mean
+    expect(existsSync(file('2.in'))).toBe(false);
+  });
+
+  it('an abort during the second pass kills it and gives an empty result', async () => {
+    process.env.PICHAT_FAKE2_OUT = 'stop\\n';
+    process.env.PICHAT_FAKE2_HANG = '1';
+    process.env.PICHAT_FAKE2_FRAMES = '100';
+    rmSync(file('2.in'), { force: true });
+    const before = new Set(descendants());
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: true });
+    const controller = new AbortController();
+    const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal });
+    stream.write(speech('stop'));
+    const result = stream.finish();
+    await eventually(() => existsSync(file('2.in'))); // the second decoder has the audio and hangs
+    controller.abort();
+    expect(await result).toEqual({ text: '' });
+    await eventually(() => descendants().filter((p) => !before.has(p)).length === 0);
+    engine.close();
   });
 });

@@ -113,7 +113,7 @@ export interface PocketsphinxOptions {
   grammar?: GrammarOptions;
   /** Keep the next turn's decoder started and its model loaded (default true). */
   prespawn?: boolean;
-  /** Upper bound on the wait for the final hypothesis after `finish()`, in ms (default 5000). */
+  /** Upper bound on the wait for the final hypothesis after `finish()`, in ms, both passes included (default 5000). */
   finishTimeoutMs?: number;
   /**
    * Leading audio quieter than this (absolute 16-bit sample value, default 64 ≈ -54 dBFS) is not sent to the decoder:
@@ -325,9 +325,10 @@ export class PocketsphinxStt implements SpeechToText {
     return this.startWith(mean ? this.writeFeatParams(channel!, mean) : undefined);
   }
 
-  /** A decoder starting from `mean` (a turn's own, for its second pass). */
-  private spawnWithMean(mean: readonly number[]): Decoder {
-    return this.startWith(this.writeFeatParams('second-pass', mean));
+  /** A decoder starting from `mean` (a turn's own, for its second pass); undefined if its settings cannot be written. */
+  private spawnWithMean(mean: readonly number[]): Decoder | undefined {
+    const params = this.writeFeatParams('second-pass', mean);
+    return params ? this.startWith(params) : undefined;
   }
 
   /** A decoder with the settings file `params` (deleted when it ends), or the model's own settings. */
@@ -421,7 +422,8 @@ function failedStream(error: SttError): SttStream {
 
 /** A second pass: its decoder, started from a turn's own mean, and how its output is judged. */
 interface SecondPass {
-  start(mean: readonly number[]): Decoder;
+  /** The second decoder, or undefined when it cannot be given the mean. */
+  start(mean: readonly number[]): Decoder | undefined;
   decide(stdout: string): SttResult;
 }
 
@@ -517,10 +519,10 @@ class SphinxStream implements SttStream {
       if (this.signal.aborted) return { text: '' }; // killed by the abort: not a failure
       checkExit(exit, this.decoder);
       const first = this.decide(this.decoder.stdout);
-      const mean = this.decoder.log.mean;
-      if (!first.rejected || !this.again || !mean) return first;
-      clearTimeout(timer);
-      return (await this.secondPass(this.again, mean)) ?? first;
+      const { mean, frames } = this.decoder.log;
+      // As for learning a channel's mean: a turn's mean counts once it has enough speech behind it.
+      if (!first.rejected || !this.again || !mean || frames < MIN_ADAPT_FRAMES) return first;
+      return (await this.secondPass(this.again, mean, timeout)) ?? first;
     } finally {
       clearTimeout(timer);
     }
@@ -528,30 +530,24 @@ class SphinxStream implements SttStream {
 
   /**
    * The turn decoded again from its own cepstral mean: its result when that pass hears a command, else undefined (the
-   * first pass's rejection stands, also when the second decoder fails or is late). An abort kills it.
+   * first pass's rejection stands, also when the second decoder cannot start, fails or is late). Both passes together
+   * end by `timeout` (the finish timeout); an abort kills the second decoder and gives an empty result.
    */
-  private async secondPass(again: SecondPass, mean: readonly number[]): Promise<SttResult | undefined> {
+  private async secondPass(again: SecondPass, mean: readonly number[], timeout: Promise<'timeout'>): Promise<SttResult | undefined> {
     const decoder = again.start(mean);
+    if (!decoder) return undefined;
     this.second = decoder;
-    if (this.signal.aborted) kill(decoder);
     for (const chunk of this.sent ?? []) if (decoder.child.stdin?.writable) decoder.child.stdin.write(chunk);
     decoder.child.stdin?.end();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
-    });
-    try {
-      const exit = await Promise.race([decoder.exit, timeout]);
-      if (exit === 'timeout' || this.signal.aborted) {
-        kill(decoder);
-        return this.signal.aborted ? { text: '' } : undefined;
-      }
-      if (exit.error || exit.code !== 0) return undefined;
-      const result = again.decide(decoder.stdout);
-      return result.text ? result : undefined;
-    } finally {
-      clearTimeout(timer);
+    this.sent?.splice(0);
+    const exit = await Promise.race([decoder.exit, timeout]);
+    if (exit === 'timeout' || this.signal.aborted) {
+      kill(decoder);
+      return this.signal.aborted ? { text: '' } : undefined;
     }
+    if (exit.error || exit.code !== 0) return undefined;
+    const result = again.decide(decoder.stdout);
+    return result.text ? result : undefined;
   }
 }
 
