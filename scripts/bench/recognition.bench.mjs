@@ -126,7 +126,8 @@ function prng(seed) {
 /**
  * The clip of `item` (`pcm`): 0.3 s of silence, the speech, 0.5 s of silence, mixed with its noise. With `released`
  * also `releasedPcm`: the same speech ending where its sound ends (its last sample above 300), as when the button is
- * let go with the last word, mixed with its noise.
+ * let go with the last word, mixed with its noise; with `earcon` also `earconPcm`: the clip with the device's listening
+ * earcon before the speech (withEarcon), mixed with its noise.
  */
 function render(dir, id, item, { released = false, earcon = false } = {}) {
   const wav = join(dir, `${id}.wav`);
@@ -151,17 +152,18 @@ const LISTENING_EARCON = (() => {
   return new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 2);
 })();
 
+/** `speech` with `other` added from sample `at` on, scaled by `gain`, clipped to 16 bits (a new array). */
+function mix(speech, other, gain, at = 0) {
+  const out = Int16Array.from(speech);
+  for (let i = 0; i < other.length && at + i < out.length; i++) out[at + i] = Math.max(-32768, Math.min(32767, Math.round(out[at + i] + gain * other[i])));
+  return out;
+}
+
 /** `speech` with the device's listening earcon in its leading silence, as the device's own microphone hears it. */
 function withEarcon(speech) {
   let peak = 0;
   for (const s of speech) peak = Math.max(peak, Math.abs(s));
-  const gain = (EARCON_LEVEL * peak) / 16384;
-  const out = Int16Array.from(speech);
-  const at = (EARCON_AT_MS * 16000) / 1000;
-  for (let i = 0; i < LISTENING_EARCON.length && at + i < out.length; i++) {
-    out[at + i] = Math.max(-32768, Math.min(32767, Math.round(out[at + i] + gain * LISTENING_EARCON[i])));
-  }
-  return out;
+  return mix(speech, LISTENING_EARCON, (EARCON_LEVEL * peak) / 16384, (EARCON_AT_MS * 16000) / 1000);
 }
 
 /** `speech` mixed with sox-generated `noise` at its SNR (none: as it is), as bytes. */
@@ -176,9 +178,7 @@ function withNoise(speech, noise) {
     if (Math.abs(speech[i]) > 300) (ps += speech[i] ** 2), active++;
     pn += samples[i] ** 2;
   }
-  const gain = Math.sqrt(ps / Math.max(active, 1) / (pn / speech.length) / 10 ** (noise.snrDb / 10));
-  const mixed = new Int16Array(speech.length);
-  for (let i = 0; i < speech.length; i++) mixed[i] = Math.max(-32768, Math.min(32767, Math.round(speech[i] + gain * samples[i])));
+  const mixed = mix(speech, samples, Math.sqrt(ps / Math.max(active, 1) / (pn / speech.length) / 10 ** (noise.snrDb / 10)));
   return new Uint8Array(mixed.buffer);
 }
 
@@ -261,20 +261,22 @@ const pct = (a, b) => (b === 0 ? NaN : Math.round((1000 * a) / b) / 10);
  *   - `earcon`: as `device`, with the device's listening earcon (the cue it plays at a press) heard by its own
  *     microphone in the silence before the speech, at EARCON_LEVEL of the speech's peak.
  * The first turn of every device starts from nothing. Two devices run at a time.
+ *
+ * Each condition: `label` in the results, `channel` (the device a turn comes from; undefined: a new one), `clip` (which
+ * of render()'s clips it plays) and `engine` (recogniser options besides the common ones).
  */
+const byVoice = (item) => `voice:${item.voice}`;
 const CONDITIONS = {
-  device: (item) => `voice:${item.voice}`,
-  steady: (item) => `voice:${item.voice}|${item.noise?.kind ?? 'quiet'}`,
-  cold: () => undefined,
-  released: (item) => `voice:${item.voice}`,
-  'released-bare': (item) => `voice:${item.voice}`,
-  earcon: (item) => `voice:${item.voice}`,
-  'second-pass': (item) => `voice:${item.voice}`,
+  device: { label: 'recognition', channel: byVoice, clip: 'pcm' },
+  steady: { label: 'recognition, steady background per device', channel: (item) => `voice:${item.voice}|${item.noise?.kind ?? 'quiet'}`, clip: 'pcm' },
+  cold: { label: 'recognition, every turn on a new device', channel: () => undefined, clip: 'pcm', engine: { adaptChannels: false } },
+  released: { label: 'recognition, released as the last word ends', channel: byVoice, clip: 'releasedPcm' },
+  'released-bare': { label: 'recognition, released as the last word ends, no silence added', channel: byVoice, clip: 'releasedPcm', engine: { trailingSilenceMs: 0 } },
+  earcon: { label: "recognition, the device's listening earcon before the speech", channel: byVoice, clip: 'earconPcm' },
+  'second-pass': { label: 'recognition, a rejected turn decoded again from its own mean', channel: byVoice, clip: 'pcm', engine: { secondPass: true } },
 };
 /** The conditions a run measures unless PICHAT_RECOGNITION_CONDITIONS names others (`released-bare`, `earcon`, `second-pass`). */
 const DEFAULT_CONDITIONS = ['device', 'steady', 'cold', 'released'];
-/** Conditions whose turns end where the speech's sound ends (render's `released`); `-bare`: no silence added. */
-const isReleased = (condition) => condition.startsWith('released');
 
 /** For each item: the decoder's own CPU seconds per second of its audio (its log's "TOTAL fsg … CPU … xRT"). */
 function decoderCpu(stt, items, dir) {
@@ -291,12 +293,11 @@ function decoderCpu(stt, items, dir) {
 }
 
 async function runTurns(stt, items, order, condition) {
-  const channelOf = CONDITIONS[condition];
+  const { channel: channelOf, clip } = CONDITIONS[condition];
   const worker = async (k) => {
     for (const item of order) {
       if (VOICES.indexOf(item.voice) % 2 !== k) continue;
-      const pcm = isReleased(condition) ? item.releasedPcm : condition === 'earcon' ? item.earconPcm : item.pcm;
-      item.results[condition] = (await recognise(stt, pcm, undefined, channelOf(item))).result;
+      item.results[condition] = (await recognise(stt, item[clip], undefined, channelOf(item))).result;
     }
   };
   await Promise.all([worker(0), worker(1)]);
@@ -325,9 +326,7 @@ export async function run() {
         dataDir: join(dir, c),
         grammar,
         ...(squeezeSlack === undefined ? {} : { squeezeSlack }),
-        ...(c === 'cold' ? { adaptChannels: false } : {}),
-        ...(c === 'released-bare' ? { trailingSilenceMs: 0 } : {}),
-        ...(c === 'second-pass' ? { secondPass: true } : {}),
+        ...CONDITIONS[c].engine,
       });
     }
     const which = process.env.PICHAT_RECOGNITION_CORPUS ?? 'bench';
@@ -338,7 +337,8 @@ export async function run() {
     };
     if (!(which in corpora)) throw new Error(`PICHAT_RECOGNITION_CORPUS: one of ${Object.keys(corpora).join(', ')}`);
     const { items, seed } = corpora[which]();
-    const clips = { released: conditions.some(isReleased), earcon: conditions.includes('earcon') };
+    const clipsOf = new Set(conditions.map((c) => CONDITIONS[c].clip));
+    const clips = { released: clipsOf.has('releasedPcm'), earcon: clipsOf.has('earconPcm') };
     for (const [i, item] of items.entries()) Object.assign(item, render(dir, i, item, clips), { results: {} });
     // Turn order: shuffled with a fixed seed, commands and other speech mixed.
     const order = [...items];
@@ -388,15 +388,7 @@ export async function run() {
     const rows = [];
     for (const c of conditions) {
       const f = figures(c);
-      const label = {
-        device: 'recognition',
-        steady: 'recognition, steady background per device',
-        cold: 'recognition, every turn on a new device',
-        released: 'recognition, released as the last word ends',
-        'released-bare': 'recognition, released as the last word ends, no silence added',
-        earcon: "recognition, the device's listening earcon before the speech",
-        'second-pass': 'recognition, a rejected turn decoded again from its own mean',
-      }[c];
+      const { label } = CONDITIONS[c];
       const headline = c === 'device';
       rows.push(
         { name: `${label}: right skill`, value: f.right, unit: '%', ...(headline ? { target: '>= 95', pass: f.right >= 95 } : {}) },

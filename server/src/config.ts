@@ -41,7 +41,7 @@ const schema = z.object({
    * Higher rejects more; 0 leaves the decoys out. Default 7e-5.
    */
   PICHAT_STT_DECOYS: z.coerce.number().min(0).max(1).default(DEFAULT_DECOY_WORD_PROBABILITY),
-  /** Offline recogniser: decode a rejected turn again from its own cepstral mean (pocketsphinx.ts SECOND_PASS). Default off. */
+  /** Offline recogniser: decode a rejected turn again from its own cepstral mean (SecondPass in pocketsphinx.ts). Default off. */
   PICHAT_STT_SECOND_PASS: flag(false),
 });
 

@@ -15,10 +15,8 @@ function pressed(overrides: Partial<Omit<DaemonOptions, 'link' | 'log'>> = {}) {
 
 /** A turn pressed and released on a source delivering audio at most `latencyMs` late: it waits for its last audio. */
 function releasedWithLatency(latencyMs: number) {
-  const h = harness();
+  const h = pressed();
   h.source.latencyMs = latencyMs;
-  h.link.goUp();
-  h.daemon.press();
   h.daemon.release();
   return h;
 }
@@ -67,10 +65,8 @@ describe('push-to-talk turn', () => {
   });
 
   it("after a release, sends the recorder's next delivery (the audio up to the release), then ends the turn", async () => {
-    const h = harness();
+    const h = pressed();
     h.source.latencyMs = 100;
-    h.link.goUp();
-    h.daemon.press();
     h.source.emit(frame());
     h.daemon.release();
     expect(h.feedback).toEqual(['listening']); // the release tone waits too: it would be in the turn's last frames

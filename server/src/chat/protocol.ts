@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONVERSATION_PAGE } from '../store/store.js';
+import { CONVERSATION_PAGE, MESSAGE_PAGE } from '../store/store.js';
 
 /**
  * The web chat protocol (seed 002): JSON text frames `{ "action": string, "payload": object }`, plus binary frames
@@ -55,7 +55,7 @@ export const chatRequestSchemas = {
       conversation_id: id,
       after_id: z.number().int().nonnegative().optional(),
       before_id: z.number().int().nonnegative().optional(),
-      limit: z.number().int().min(1).max(5000).optional(),
+      limit: z.number().int().min(1).max(MESSAGE_PAGE.max).optional(),
     })
     .strict(),
   get_settings: empty,

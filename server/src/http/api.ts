@@ -6,7 +6,7 @@ import type { ChatService } from '../chat/service.js';
 import { deviceWire } from '../chat/wire.js';
 import type { DeviceHub } from '../device/hub.js';
 import type { LiveBus } from '../live/bus.js';
-import { CONVERSATION_PAGE, type DeviceStore } from '../store/store.js';
+import { CONVERSATION_PAGE, MESSAGE_PAGE, type DeviceStore } from '../store/store.js';
 import { exportJson, exportMarkdown } from './export.js';
 import { readBody, readJson, sendJson, MAX_JSON_BYTES } from './respond.js';
 import type { RouteContext, Router } from './router.js';
@@ -109,7 +109,7 @@ export function apiRoutes(router: Router, deps: ApiDeps, username: (ctx: RouteCo
     const beforeId = intParam(url, 'before_id');
     const limit = intParam(url, 'limit');
     // As the chat protocol's get_messages: a larger page would come back cut short and end a client's paging early.
-    if (limit !== undefined && (limit < 1 || limit > 5000)) throw new ChatError('invalid_payload', 'query limit must be 1..5000');
+    if (limit !== undefined && (limit < 1 || limit > MESSAGE_PAGE.max)) throw new ChatError('invalid_payload', `query limit must be 1..${MESSAGE_PAGE.max}`);
     const messages = await service.listMessages({
       conversation_id: params.id!,
       ...(afterId !== undefined ? { after_id: afterId } : {}),
@@ -128,7 +128,7 @@ export function apiRoutes(router: Router, deps: ApiDeps, username: (ctx: RouteCo
   router.on('GET', '/api/conversations/:id/export', async ({ res, params, url }) => {
     const format = url.searchParams.get('format') ?? 'markdown';
     if (format !== 'markdown' && format !== 'json') throw new ChatError('invalid_payload', 'query format must be markdown or json');
-    const { conversation, messages } = await service.getConversation(params.id!, 5000);
+    const { conversation, messages } = await service.getConversation(params.id!, MESSAGE_PAGE.max);
     const names = new Map(deps.devices.list().map((d) => [d.id, d.name]));
     const slug = String(conversation.title).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50) || 'conversation';
     const [body, type, ext] =

@@ -8,6 +8,7 @@ import { migrate } from './migrations.js';
 import { SqliteDeviceStore } from './sqlite-devices.js';
 import {
   CONVERSATION_PAGE,
+  MESSAGE_PAGE,
   parseConversationCursor,
   DEFAULT_SETTINGS,
   type AdminRecord,
@@ -169,7 +170,7 @@ export class SqliteStore implements Store {
   }
 
   listMessages(conversationId: string, options: { limit?: number; afterId?: number; beforeId?: number } = {}): Promise<Message[]> {
-    const limit = clampLimit(options.limit, 500, 5000);
+    const limit = clampLimit(options.limit, MESSAGE_PAGE.default, MESSAGE_PAGE.max);
     const rows =
       options.afterId !== undefined
         ? this.stmts.messagesAfter.all(conversationId, options.afterId, limit)

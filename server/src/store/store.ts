@@ -20,7 +20,7 @@ export interface Store {
   deleteConversation(id: string): Promise<boolean>;
 
   /**
-   * Messages of a conversation, oldest first: the last `limit` (default 500); with `afterId`, the first `limit` after
+   * Messages of a conversation, oldest first: the last `limit` (MESSAGE_PAGE); with `afterId`, the first `limit` after
    * that message; with `beforeId`, the last `limit` before it (the page above one already shown).
    */
   listMessages(conversationId: string, options?: { limit?: number; afterId?: number; beforeId?: number }): Promise<Message[]>;
@@ -64,6 +64,9 @@ export interface DeviceStore extends DeviceRegistry {
 
 /** Conversations one page holds when the caller names no size, and at most. */
 export const CONVERSATION_PAGE = { default: 50, max: 500 } as const;
+
+/** Messages per page of a conversation (`listMessages`): by default, and at most. */
+export const MESSAGE_PAGE = { default: 500, max: 5000 } as const;
 
 /** The paging cursor after `c` (newest activity first): what `listConversations({before})` takes to go on. */
 export function conversationCursor(c: Pick<Conversation, 'id' | 'lastMessageAt'>): string {

@@ -85,21 +85,6 @@ export const DEFAULT_TRAILING_SILENCE_MS = 250;
  */
 export const DEFAULT_SQUEEZE_SLACK = 1;
 
-/**
- * SECOND_PASS (option `secondPass`, PICHAT_STT_SECOND_PASS; off by default). A turn the first decoder rejects is
- * decoded again from the same audio, its decoder starting from that turn's own cepstral mean (read from the first
- * decoder's log) rather than the channel's learnt one: the model was trained with each utterance's own mean, and a
- * decoder that works while the user speaks cannot have it. A command that the second pass hears counts; otherwise the
- * rejection stands. Only rejected turns pay for it: a second decoder start and decode after the release (p50 425 ms
- * against 13 ms from the end of audio to the result, 13 rejected turns side by side here; not measured on a Pi).
- * Development corpora, each voice one device (right skill / false accepts): 98.2 / 11.1 % unchanged on the first;
- * 97.6 / 10.4 % against 95.8 / 7.4 % on the large one (6 more of its 330 commands heard, 4 more of its 135 other
- * sentences taken: "find my keys" → "volume nine please"). That is the best trade of commands for other speech
- * measured here (lower garbage or decoy costs: 1 command for 7 sentences), but not a free gain, so it is left to the
- * operator: turn it on where the device mostly hears commands, leave it off where other speech should reach the LLM.
- * On the benchmark's corpus (measured after that choice): 97.0 / 11.1 % against 94.5 / 7.4 %.
- */
-
 export interface PocketsphinxOptions {
   /** The skills whose sentence templates make the grammar. */
   skills: readonly CompiledSkill[];
@@ -128,7 +113,7 @@ export interface PocketsphinxOptions {
   trailingSilenceMs?: number;
   /**
    * Decode a rejected turn once more, starting from that turn's own cepstral mean (default false; needs the channels'
-   * learnt means, `adaptChannels`). See SECOND_PASS.
+   * learnt means, `adaptChannels`). See SecondPass.
    */
   secondPass?: boolean;
   /**
@@ -193,7 +178,8 @@ export class PocketsphinxStt implements SpeechToText {
   private readonly speechLevel: SpeechLevelOptions | false;
   private readonly noiseFloorDbfs: number | false;
   private readonly trailingSilenceMs: number;
-  private readonly secondPass: boolean;
+  /** The second pass for rejected turns, when it is on (and the channels' means are learnt). */
+  private readonly again: SecondPass | undefined;
   /** The model's `feat.params` and the channels' learnt means; undefined when adaptation is off. */
   private readonly adaptation: { featParams: string; means: ChannelMeans } | undefined;
   /** The next turn's decoder, started for one channel's mean (`key`). */
@@ -234,7 +220,10 @@ export class PocketsphinxStt implements SpeechToText {
     if (!(Number.isInteger(this.trailingSilenceMs) && this.trailingSilenceMs >= 0 && this.trailingSilenceMs <= 2000)) {
       throw new RangeError(`trailingSilenceMs must be a whole number of ms in 0..2000, got ${this.trailingSilenceMs}`);
     }
-    this.secondPass = options.secondPass ?? false;
+    this.again =
+      this.adaptation && options.secondPass
+        ? { start: (mean) => this.spawnWithMean(mean), decide: (stdout) => this.decide(parseDecoderOutput(stdout)) }
+        : undefined;
     if (this.prespawn) this.replenish(this.adaptation?.means.recent());
   }
 
@@ -255,14 +244,10 @@ export class PocketsphinxStt implements SpeechToText {
     const level = this.speechLevel === false ? undefined : new SpeechLevel(this.speechLevel);
     const floor = this.noiseFloorDbfs === false ? undefined : new NoiseFloor(this.noiseFloorDbfs);
     const shaping = { level, floor, trailingBytes: bytesForMs(SPEECH_FORMAT, this.trailingSilenceMs) };
-    const again =
-      this.adaptation && this.secondPass
-        ? { start: (mean: readonly number[]) => this.spawnWithMean(mean), decide: (stdout: string) => this.decide(parseDecoderOutput(stdout)) }
-        : undefined;
     return new SphinxStream(decoder, options.signal, this.threshold, shaping, this.finishTimeoutMs, (stdout) => {
       this.learn(channel, decoder);
       return this.decide(parseDecoderOutput(stdout));
-    }, () => this.replenishLater(channel), again);
+    }, () => this.replenishLater(channel), this.again);
   }
 
   /** The spare decoder if it was started for this channel's current mean and is alive; otherwise kills it. */
@@ -321,8 +306,8 @@ export class PocketsphinxStt implements SpeechToText {
   }
 
   private spawn(channel: string | undefined): Decoder {
-    const mean = channel === undefined ? undefined : this.adaptation?.means.get(channel);
-    return this.startWith(mean ? this.writeFeatParams(channel!, mean) : undefined);
+    if (channel === undefined || !this.adaptation) return this.startWith(undefined);
+    return this.startWith(this.writeFeatParams(channel, this.adaptation.means.get(channel)));
   }
 
   /** A decoder starting from `mean` (a turn's own, for its second pass); undefined if its settings cannot be written. */
@@ -420,7 +405,20 @@ function failedStream(error: SttError): SttStream {
   return { write: () => {}, finish: () => Promise.reject(error) };
 }
 
-/** A second pass: its decoder, started from a turn's own mean, and how its output is judged. */
+/**
+ * The second pass (option `secondPass`, PICHAT_STT_SECOND_PASS; off by default): its decoder and how its output is
+ * judged. A turn the first decoder rejects is decoded again from the same audio, its decoder starting from that turn's own cepstral mean (read from the first
+ * decoder's log) rather than the channel's learnt one: the model was trained with each utterance's own mean, and a
+ * decoder that works while the user speaks cannot have it. A command that the second pass hears counts; otherwise the
+ * rejection stands. Only rejected turns pay for it: a second decoder start and decode after the release (p50 425 ms
+ * against 13 ms from the end of audio to the result, 13 rejected turns side by side here; not measured on a Pi).
+ * Development corpora, each voice one device (right skill / false accepts): 98.2 / 11.1 % unchanged on the first;
+ * 97.6 / 10.4 % against 95.8 / 7.4 % on the large one (6 more of its 330 commands heard, 4 more of its 135 other
+ * sentences taken: "find my keys" → "volume nine please"). That is the best trade of commands for other speech
+ * measured here (lower garbage or decoy costs: 1 command for 7 sentences), but not a free gain, so it is left to the
+ * operator: turn it on where the device mostly hears commands, leave it off where other speech should reach the LLM.
+ * On the benchmark's corpus (measured after that choice): 97.0 / 11.1 % against 94.5 / 7.4 %.
+ */
 interface SecondPass {
   /** The second decoder, or undefined when it cannot be given the mean. */
   start(mean: readonly number[]): Decoder | undefined;
