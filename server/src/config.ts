@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { flag } from './providers/config.js';
 import { DEFAULT_DECOY_WORD_PROBABILITY, DEFAULT_GARBAGE_PHONE_PROBABILITY } from './stt/grammar.js';
+import { DEFAULT_SECOND_PASS, SECOND_PASS_MODES } from './stt/pocketsphinx.js';
 
 /**
  * Server configuration from the environment (and a dotenv file loaded by main.ts). Every variable is documented
@@ -41,8 +41,11 @@ const schema = z.object({
    * Higher rejects more; 0 leaves the decoys out. Default 7e-5.
    */
   PICHAT_STT_DECOYS: z.coerce.number().min(0).max(1).default(DEFAULT_DECOY_WORD_PROBABILITY),
-  /** Offline recogniser: decode a rejected turn again from its own cepstral mean (SecondPass in pocketsphinx.ts). Default off. */
-  PICHAT_STT_SECOND_PASS: flag(false),
+  /**
+   * Offline recogniser: which rejected turns are decoded again from their own cepstral mean (SecondPassMode in
+   * pocketsphinx.ts): off, duration or all. Default duration.
+   */
+  PICHAT_STT_SECOND_PASS: z.enum(SECOND_PASS_MODES).default(DEFAULT_SECOND_PASS),
 });
 
 export type ServerConfig = z.infer<typeof schema> & { dataDir: string };

@@ -11,7 +11,7 @@ const optionalText = z.string().min(1).optional();
 const url = z.url({ message: 'must be a URL (http:// or https://)' });
 const ms = (def: number) => z.coerce.number().int().min(0).max(600_000).default(def);
 /** A yes/no variable: true, false, 1, 0, yes, no, on or off. */
-export const flag = (def: boolean) =>
+const flag = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
     .default(def ? 'true' : 'false')

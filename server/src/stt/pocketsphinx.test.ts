@@ -420,9 +420,9 @@ describe('silence after the turn (stand-in decoder that keeps its input)', () =>
 });
 
 /**
- * Stand-in decoders for the second pass: the first (no settings file) logs a cepstral mean and answers garbage; the
- * second (its -featparams file is named for the second pass) keeps its input and -cmninit and answers
- * $PICHAT_FAKE2_OUT, or hangs with $PICHAT_FAKE2_HANG.
+ * Stand-in decoders for the second pass: the first (no settings file) logs a cepstral mean and answers
+ * $PICHAT_FAKE1_OUT (default: garbage); the second (its -featparams file is named for the second pass) keeps its
+ * input and -cmninit and answers $PICHAT_FAKE2_OUT, or hangs with $PICHAT_FAKE2_HANG.
  */
 describe('a rejected turn decoded again from its own mean (stand-in decoders)', () => {
   let fake: string;
@@ -434,25 +434,28 @@ describe('a rejected turn decoded again from its own mean (stand-in decoders)', 
       fake,
       [
         '#!/bin/sh',
-        'p=""; prev=""; for a in "$@"; do [ "$prev" = "-featparams" ] && p="$a"; prev="$a"; done',
+        'p=""; g=""; prev=""; for a in "$@"; do [ "$prev" = "-featparams" ] && p="$a"; [ "$prev" = "-fsg" ] && g="$a"; prev="$a"; done',
         `echo "INFO: cmn_live.c(138): Update to   < ${TURN_MEAN.join(' ')} >" >&2`,
         'echo "INFO: fsg_search.c(853): ${PICHAT_FAKE2_FRAMES:-100} frames, 1 HMMs (1/fr)" >&2',
         'case "$p" in',
-        `  *second-pass*) grep -e "^-cmninit" "$p" > ${JSON.stringify(file('cmninit'))}; cat > ${JSON.stringify(file('2.in'))};`,
+        `  *second-pass*) grep -e "^-cmninit" "$p" > ${JSON.stringify(file('cmninit'))}; echo "$g" > ${JSON.stringify(file('fsg'))}; cat > ${JSON.stringify(file('2.in'))};`,
         '    [ -n "$PICHAT_FAKE2_HANG" ] && exec sleep 30; printf "%b" "$PICHAT_FAKE2_OUT" ;;',
-        `  *) cat > ${JSON.stringify(file('1.in'))}; echo "_ph_s _w_people" ;;`,
+        `  *) cat > ${JSON.stringify(file('1.in'))}; printf "%b" "\${PICHAT_FAKE1_OUT:-_ph_s _w_people\\n}" ;;`,
         'esac',
       ].join('\n'),
     );
     chmodSync(fake, 0o755);
   });
 
-  const turn = async (secondOut: string, options: Partial<PocketsphinxOptions> = {}, hang = false, frames = 100) => {
-    for (const name of ['cmninit', '1.in', '2.in']) rmSync(file(name), { force: true });
+  /** A first pass the duration check rejects: "stop" (four phones) in 6 frames. */
+  const SQUEEZED = 'stop\\nstop 0.30 0.35 1.000\\n';
+  const turn = async (secondOut: string, options: Partial<PocketsphinxOptions> = {}, hang = false, frames = 100, firstOut = '') => {
+    for (const name of ['cmninit', 'fsg', '1.in', '2.in']) rmSync(file(name), { force: true });
+    process.env.PICHAT_FAKE1_OUT = firstOut;
     process.env.PICHAT_FAKE2_OUT = secondOut;
     process.env.PICHAT_FAKE2_HANG = hang ? '1' : '';
     process.env.PICHAT_FAKE2_FRAMES = String(frames);
-    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: true, ...options });
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: 'all', ...options });
     try {
       return await recognise(engine, speech('stop'));
     } finally {
@@ -465,18 +468,37 @@ describe('a rejected turn decoded again from its own mean (stand-in decoders)', 
     expect(readFileSync(file('cmninit'), 'utf8').trim()).toBe(`-cmninit ${TURN_MEAN.map((x) => x.toFixed(2)).join(',')}`);
     expect(readFileSync(file('2.in')).equals(readFileSync(file('1.in')))).toBe(true);
     expect(readFileSync(file('1.in')).byteLength).toBeGreaterThan(32_000);
+    // Its grammar: the same, with the garbage loop's phones 1.5 times likelier.
+    const fsg = readFileSync(readFileSync(file('fsg'), 'utf8').trim(), 'utf8');
+    const first = readFileSync(join(dir, 'second', 'grammar.fsg'), 'utf8');
+    expect(fsg).not.toBe(first);
+    expect(fsg).toBe(first.replace(/ 0\.02 _ph_/g, ' 0.03 _ph_'));
   });
 
-  it('keeps the rejection when the second pass rejects too, hears nothing, is late or is off (the default)', async () => {
+  it('by default decodes again only a turn the duration check rejected, not one the garbage loop explained', async () => {
+    expect(await turn('stop\\n', { secondPass: undefined }, false, 100, SQUEEZED)).toEqual({ text: 'stop' });
+    expect(readFileSync(file('2.in')).equals(readFileSync(file('1.in')))).toBe(true);
+    expect(await turn('stop\\n', { secondPass: 'duration' }, false, 100, SQUEEZED)).toEqual({ text: 'stop' });
+    expect(await turn('stop\\n', { secondPass: undefined })).toEqual({ text: '', rejected: true }); // garbage
+    expect(existsSync(file('2.in'))).toBe(false);
+    expect(await turn('stop\\n', { secondPass: 'off' }, false, 100, SQUEEZED)).toEqual({ text: '', rejected: true });
+    expect(existsSync(file('2.in'))).toBe(false);
+    expect(await turn('stop\\n', { secondPass: 'all' }, false, 100, SQUEEZED)).toEqual({ text: 'stop' }); // both kinds
+    expect(existsSync(file('2.in'))).toBe(true);
+    expect(() => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: true as never })).toThrow(RangeError);
+    // A turn the first pass hears is not decoded again.
+    expect(await turn('help\\n', { secondPass: 'all' }, false, 100, 'stop\\nstop 0.30 0.60 1.000\\n')).toEqual({ text: 'stop' });
+    expect(existsSync(file('2.in'))).toBe(false);
+  });
+
+  it('keeps the rejection when the second pass rejects too, hears nothing, is late or is off', async () => {
     expect(await turn('_ph_t _w_people\\n')).toEqual({ text: '', rejected: true });
     expect(await turn('')).toEqual({ text: '', rejected: true });
     const before = new Set(descendants());
     expect(await turn('stop\\n', { finishTimeoutMs: 500 }, true)).toEqual({ text: '', rejected: true });
     await eventually(() => descendants().filter((p) => !before.has(p)).length === 0); // the late one was killed
-    expect(await turn('stop\\n', { secondPass: false })).toEqual({ text: '', rejected: true });
+    expect(await turn('stop\\n', { secondPass: 'off' })).toEqual({ text: '', rejected: true });
     expect(existsSync(file('2.in'))).toBe(false); // no second decoder
-    expect(await turn('stop\\n', { secondPass: undefined })).toEqual({ text: '', rejected: true });
-    expect(existsSync(file('2.in'))).toBe(false);
     expect(await turn('stop\\n', { adaptChannels: false })).toEqual({ text: '', rejected: true });
     expect(existsSync(file('2.in'))).toBe(false);
     expect(await turn('stop\\n', {}, false, 20)).toEqual({ text: '', rejected: true }); // too short a turn for its mean
@@ -484,12 +506,13 @@ describe('a rejected turn decoded again from its own mean (stand-in decoders)', 
   });
 
   it('an abort during the second pass kills it and gives an empty result', async () => {
+    process.env.PICHAT_FAKE1_OUT = '';
     process.env.PICHAT_FAKE2_OUT = 'stop\\n';
     process.env.PICHAT_FAKE2_HANG = '1';
     process.env.PICHAT_FAKE2_FRAMES = '100';
     rmSync(file('2.in'), { force: true });
     const before = new Set(descendants());
-    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: true });
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: 'all' });
     const controller = new AbortController();
     const stream = engine.start({ format: SPEECH_FORMAT, signal: controller.signal });
     stream.write(speech('stop'));
