@@ -6,7 +6,7 @@
 //   - false accepts: an out-of-vocabulary sentence gives a transcript that matches any skill;
 //   - the issue's own example ("play some jazz music") in every voice and speed: how often it is taken for a command;
 //   - decode latency: from the end of audio (finish()) to the final result, with audio written at real-time pace.
-// Each under three conditions (CONDITIONS below), since the recogniser learns each device's microphone from its turns.
+// Each under several conditions (CONDITIONS below), since the recogniser learns each device's microphone from its turns.
 // Imports the compiled server (run `npx tsc -b` first). Standalone: `node scripts/bench/recognition.bench.mjs`.
 // The out-of-vocabulary sentences and the corpus seed are the benchmark's own; every tuned setting of the recogniser
 // (speech level target, noise floor, garbage loop cost and phones, decoy words and their cost, duration check, the
