@@ -374,6 +374,23 @@ export async function run() {
       await new Promise((r) => setTimeout(r, PAUSE_BETWEEN_TURNS_MS));
     }
 
+    // What a second pass adds: the same paced commands through a duration check that rejects every turn, with the
+    // second pass on and off, side by side (alternating which goes first), each its own device.
+    const again = { on: [], off: [] };
+    const forced = (secondPass) => new PocketsphinxStt({ skills: compiled, dataDir: join(dir, `forced-${secondPass}`), grammar, squeezeSlack: 60, secondPass });
+    const forcedEngines = { on: forced('duration'), off: forced('off') };
+    try {
+      await new Promise((r) => setTimeout(r, PAUSE_BETWEEN_TURNS_MS)); // their first decoders started
+      for (const [i, item] of items.filter((x) => x.skill).slice(0, PACED).entries()) {
+        for (const side of i % 2 ? ['off', 'on'] : ['on', 'off']) {
+          again[side].push((await recognise(forcedEngines[side], item.pcm, 40, 'paced')).ms);
+          await new Promise((r) => setTimeout(r, PAUSE_BETWEEN_TURNS_MS));
+        }
+      }
+    } finally {
+      for (const e of Object.values(forcedEngines)) e.close();
+    }
+
     // What decoding costs: the decoder's own CPU count per second of audio, for the paced commands. The clips go in as
     // rendered (no level normalisation, hiss or learnt mean): the search's cost, comparable between settings.
     const cpu = decoderCpu(engines[first], items.filter((x) => x.skill).slice(0, PACED), dir);
@@ -416,6 +433,8 @@ export async function run() {
     }
     rows.push(
       { name: 'recognition: decode latency, end of audio to final text (p50)', value: Math.round(median(latencies)), unit: 'ms' },
+      { name: 'recognition: a rejected turn decoded again, end of audio to result (p50)', value: Math.round(median(again.on)), unit: 'ms' },
+      { name: 'recognition: the same turns with no second pass (p50)', value: Math.round(median(again.off)), unit: 'ms' },
       { name: 'recognition: decoder CPU per second of speech (p50)', value: Math.round(100 * median(cpu)) / 100, unit: 's/s' },
       { name: 'recognition: in-vocabulary samples', value: inVocab.length, unit: 'utterances' },
       { name: 'recognition: out-of-vocabulary samples', value: oov.length, unit: 'utterances' },

@@ -474,8 +474,9 @@ type Rejection = 'garbage' | 'duration';
  * audio, its decoder starting from that turn's own cepstral mean (read from the first decoder's log) rather than the
  * channel's learnt one: the model was trained with each utterance's own mean, and a decoder that works while the user
  * speaks cannot have it. A command that the second pass hears counts; otherwise the rejection stands. Only those
- * turns pay for it: a second decoder start and decode after the release (p50 425 ms against 13 ms from the end of
- * audio to the result, 13 rejected turns side by side here; not measured on a Pi). Which turns, and why: DEFAULT_SECOND_PASS.
+ * turns pay for it: a second decoder start and decode after the release (p50 354 ms against 13 ms from the end of
+ * audio to the result: the recognition bench's 12 paced commands through a duration check that rejects every turn,
+ * second pass on and off side by side; not measured on a Pi). Which turns, and why: DEFAULT_SECOND_PASS.
  */
 interface SecondPass {
   /** The rejections it decodes again. */
