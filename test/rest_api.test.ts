@@ -104,7 +104,11 @@ describe('REST API, /docs, /model-info and the login', () => {
     expect(search.results.length).toBeGreaterThan(0);
     expect((await call(`/api/conversations/${conversation.id}/messages?after_id=0`)).status).toBe(200);
     expect((await call(`/api/conversations/${conversation.id}/messages?after_id=-1`)).status).toBe(400);
-    expect((await call(`/api/conversations/${conversation.id}/messages?before_id=1&limit=5001`)).status).toBe(400);
+    const tooLarge = await call(`/api/conversations/${conversation.id}/messages?before_id=1&limit=5001`);
+    expect(tooLarge.status).toBe(400);
+    expect(await tooLarge.json()).toMatchObject({ error: 'invalid_payload', message: expect.stringContaining('query.limit') });
+    expect((await call(`/api/conversations/${conversation.id}/messages?limit=0`)).status).toBe(400);
+    expect((await call(`/api/conversations/${conversation.id}/messages?after_id=1&before_id=5`)).status).toBe(400);
     expect((await call(`/api/conversations/${conversation.id}/messages?before_id=x`)).status).toBe(400);
     expect((await call(`/api/conversations/${conversation.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await call(`/api/conversations/${conversation.id}`)).status).toBe(404);

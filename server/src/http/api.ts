@@ -32,11 +32,12 @@ const devicePatchSchema = z.object({ name: z.string().trim().min(1).max(100).opt
 /** Why the web cannot change a password that PICHAT_ADMIN_PASSWORD sets. */
 const PASSWORD_FIXED_MESSAGE = "the admin password is set by PICHAT_ADMIN_PASSWORD in the server's environment, which every start applies again: change it there and restart the server";
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+/** `value` checked against `schema`; an invalid_payload ChatError naming the first problem in `part` (the body, the query). */
+function parse<T>(schema: z.ZodType<T>, value: unknown, part: 'body' | 'query' = 'body'): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `body.${issue.path.join('.')}` : 'body';
+    const where = issue && issue.path.length > 0 ? `${part}.${issue.path.join('.')}` : part;
     throw new ChatError('invalid_payload', `${where}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
@@ -105,17 +106,14 @@ export function apiRoutes(router: Router, deps: ApiDeps, username: (ctx: RouteCo
     res.end();
   });
   router.on('GET', '/api/conversations/:id/messages', async ({ res, params, url }) => {
-    const afterId = intParam(url, 'after_id');
-    const beforeId = intParam(url, 'before_id');
-    const limit = intParam(url, 'limit');
-    // As the chat protocol's get_messages: a larger page would come back cut short and end a client's paging early.
-    if (limit !== undefined && (limit < 1 || limit > MESSAGE_PAGE.max)) throw new ChatError('invalid_payload', `query limit must be 1..${MESSAGE_PAGE.max}`);
-    const messages = await service.listMessages({
-      conversation_id: params.id!,
-      ...(afterId !== undefined ? { after_id: afterId } : {}),
-      ...(beforeId !== undefined ? { before_id: beforeId } : {}),
-      ...(limit ? { limit } : {}),
-    });
+    // The chat protocol's get_messages rules (a page over MESSAGE_PAGE.max would come back cut short and end a
+    // client's paging early).
+    const query: Record<string, unknown> = { conversation_id: params.id! };
+    for (const name of ['after_id', 'before_id', 'limit']) {
+      const value = intParam(url, name);
+      if (value !== undefined) query[name] = value;
+    }
+    const messages = await service.listMessages(parse(chatRequestSchemas.get_messages, query, 'query'));
     sendJson(res, 200, { messages });
   });
   router.on('POST', '/api/conversations/:id/messages', async ({ req, res, params }) => {

@@ -8,7 +8,7 @@ import { renderText } from '../text.js';
 import { CostFigure, formatCost } from './cost.js';
 import { timeline } from './timeline.js';
 
-/** Messages loaded per "Show earlier messages" (the server's largest page is 5000). */
+/** Messages loaded per "Show earlier messages" (the server's largest page is 5000); a shorter page means no more. */
 const EARLIER_PAGE = 500;
 
 /**
@@ -123,7 +123,8 @@ export class ConversationView {
 
   /**
    * Loads the page of messages above the oldest one shown and inserts it above them, without announcing it as new
-   * (the list is a live region); the button stays while the conversation has more messages than are shown.
+   * (the list is a live region); the button goes when a page comes back short (the conversation's message count is
+   * not kept up to date as live messages arrive, so it cannot tell).
    */
   private async showEarlier(): Promise<void> {
     const c = this.conversation;
@@ -134,7 +135,8 @@ export class ConversationView {
     try {
       const answer = await this.socket.request('get_messages', { conversation_id: c.id, before_id: oldest, limit: EARLIER_PAGE });
       if (this.conversation?.id !== c.id || !this.earlier.isConnected) return;
-      const older = (answer.payload.messages as Message[]).filter((m) => !this.shown.has(m.id));
+      const page = answer.payload.messages as Message[];
+      const older = page.filter((m) => !this.shown.has(m.id));
       const below = this.earlier.nextSibling;
       for (const m of older) {
         const el = this.renderMessage(m);
@@ -142,7 +144,7 @@ export class ConversationView {
         this.shown.set(m.id, el);
       }
       this.notice.textContent = '';
-      if (older.length < EARLIER_PAGE || this.shown.size >= (this.conversation?.message_count ?? 0)) {
+      if (page.length < EARLIER_PAGE) {
         // The button goes: keyboard focus moves to the oldest message rather than to the page.
         this.earlier.remove();
         const first = this.messages.querySelector<HTMLElement>('.msg');
