@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DECOY_WORD_PROBABILITY, DEFAULT_GARBAGE_PHONE_PROBABILITY } from './stt/grammar.js';
-import { DEFAULT_SECOND_PASS, SECOND_PASS_MODES } from './stt/pocketsphinx.js';
+import { DEFAULT_SECOND_PASS, SECOND_PASS_MODES } from './stt/second-pass.js';
 
 /**
  * Server configuration from the environment (and a dotenv file loaded by main.ts). Every variable is documented
@@ -43,7 +43,7 @@ const schema = z.object({
   PICHAT_STT_DECOYS: z.coerce.number().min(0).max(1).default(DEFAULT_DECOY_WORD_PROBABILITY),
   /**
    * Offline recogniser: which rejected turns are decoded again from their own cepstral mean (SecondPassMode in
-   * pocketsphinx.ts): off, duration or all. Default duration.
+   * stt/second-pass.ts): off, duration or all. Default duration.
    */
   PICHAT_STT_SECOND_PASS: z.enum(SECOND_PASS_MODES).default(DEFAULT_SECOND_PASS),
 });

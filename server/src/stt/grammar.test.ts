@@ -107,6 +107,15 @@ describe('grammar generation', () => {
     expect(isGarbageWord("what's")).toBe(false);
     expect(parseFsg(buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0.5 }).fsg).arcs.some((a) => a.p === 0.5)).toBe(true);
     expect(() => buildGrammar(compiled, cmudict, { garbagePhoneProbability: 2 })).toThrow(GrammarError);
+    // The same grammar rendered with the phones at another probability: only their arcs change.
+    const stricter = parseFsg(g.fsgWithGarbage(0.03));
+    expect(new Set(stricter.arcs.filter((a) => a.word?.startsWith('_ph_')).map((a) => a.p))).toEqual(new Set([0.03]));
+    const rest = (f: typeof fsg) => f.arcs.filter((a) => !a.word?.startsWith('_ph_'));
+    expect(rest(stricter)).toEqual(rest(fsg));
+    expect(stricter.arcs.length).toBe(fsg.arcs.length);
+    expect(() => g.fsgWithGarbage(1.5)).toThrow(GrammarError);
+    const noPhones = buildGrammar(compiled, cmudict, { garbagePhoneProbability: 0 });
+    expect(noPhones.fsgWithGarbage(0.5)).toBe(noPhones.fsg);
   });
 
   it('offers the most frequent English words that are not command words, made of the loop\'s phones, as decoys in the garbage loop', () => {

@@ -105,6 +105,11 @@ export interface SpeechGrammar {
   phoneCounts: Map<string, number>;
   /** Every word a command can contain, sorted. */
   words: string[];
+  /**
+   * The same FSG with the garbage loop's phones at `probability` (0..1) instead; `fsg` itself when the loop has no
+   * phones. The dictionary and phone counts stay valid for it.
+   */
+  fsgWithGarbage(probability: number): string;
 }
 
 export class GrammarError extends Error {
@@ -199,7 +204,13 @@ export function buildGrammar(
   }
   for (const p of phones) entry(phoneWord(p), p);
   for (const w of decoys) variants(decoyWord(w), dictionary.get(w) ?? []);
-  return { fsg: fsg.text('pichat'), dictionary: `${dict.join('\n')}\n`, phoneCounts, words };
+  const phoneWords = new Set(phones.map(phoneWord));
+  const text = fsg.text('pichat');
+  const fsgWithGarbage = (probability: number): string => {
+    if (!(probability >= 0 && probability <= 1)) throw new GrammarError(`garbage phone probability must be 0..1, got ${probability}`);
+    return phoneWords.size === 0 ? text : fsg.text('pichat', (t) => (phoneWords.has(t.word) ? probability : t.p));
+  };
+  return { fsg: text, dictionary: `${dict.join('\n')}\n`, phoneCounts, words, fsgWithGarbage };
 }
 
 function phoneWord(phone: string): string {
@@ -258,7 +269,8 @@ class FsgBuilder {
     }
   }
 
-  text(name: string): string {
+  /** The FSG source; `probability` gives a transition's probability instead of the one it was added with. */
+  text(name: string, probability: (t: { word: string; p: number }) => number = (t) => t.p): string {
     const outgoing = new Map<number, typeof this.words>();
     for (const t of this.words) {
       const list = outgoing.get(t.from);
@@ -268,7 +280,7 @@ class FsgBuilder {
     const lines = new Set<string>();
     for (let s = 0; s < this.states; s++) {
       for (const c of this.closure(s)) {
-        for (const t of outgoing.get(c) ?? []) lines.add(`TRANSITION ${s} ${t.to} ${t.p} ${t.word}`);
+        for (const t of outgoing.get(c) ?? []) lines.add(`TRANSITION ${s} ${t.to} ${probability(t)} ${t.word}`);
         if (c === FsgBuilder.FINAL && s !== c) lines.add(`TRANSITION ${s} ${FsgBuilder.FINAL} 1`);
       }
     }

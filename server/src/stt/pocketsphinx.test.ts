@@ -421,7 +421,7 @@ describe('silence after the turn (stand-in decoder that keeps its input)', () =>
 
 /**
  * Stand-in decoders for the second pass: the first (no settings file) logs a cepstral mean and answers
- * $PICHAT_FAKE1_OUT (default: garbage); the second (its -featparams file is named for the second pass) keeps its
+ * $PICHAT_FAKE1_OUT (default: garbage), $PICHAT_FAKE1_DELAY seconds after its input ends; the second (its -featparams file is named for the second pass) keeps its
  * input and -cmninit and answers $PICHAT_FAKE2_OUT, or hangs with $PICHAT_FAKE2_HANG.
  */
 describe('a rejected turn decoded again from its own mean (stand-in decoders)', () => {
@@ -440,7 +440,7 @@ describe('a rejected turn decoded again from its own mean (stand-in decoders)', 
         'case "$p" in',
         `  *second-pass*) grep -e "^-cmninit" "$p" > ${JSON.stringify(file('cmninit'))}; echo "$g" > ${JSON.stringify(file('fsg'))}; cat > ${JSON.stringify(file('2.in'))};`,
         '    [ -n "$PICHAT_FAKE2_HANG" ] && exec sleep 30; printf "%b" "$PICHAT_FAKE2_OUT" ;;',
-        `  *) cat > ${JSON.stringify(file('1.in'))}; printf "%b" "\${PICHAT_FAKE1_OUT:-_ph_s _w_people\\n}" ;;`,
+        `  *) cat > ${JSON.stringify(file('1.in'))}; sleep "\${PICHAT_FAKE1_DELAY:-0}"; printf "%b" "\${PICHAT_FAKE1_OUT:-_ph_s _w_people\\n}" ;;`,
         'esac',
       ].join('\n'),
     );
@@ -503,6 +503,26 @@ describe('a rejected turn decoded again from its own mean (stand-in decoders)', 
     expect(existsSync(file('2.in'))).toBe(false);
     expect(await turn('stop\\n', {}, false, 20)).toEqual({ text: '', rejected: true }); // too short a turn for its mean
     expect(existsSync(file('2.in'))).toBe(false);
+  });
+
+  it('both passes together end within the finish timeout: the second has what the first left of it', async () => {
+    process.env.PICHAT_FAKE1_OUT = '';
+    process.env.PICHAT_FAKE1_DELAY = '1.5';
+    process.env.PICHAT_FAKE2_OUT = 'stop\\n';
+    process.env.PICHAT_FAKE2_HANG = '1';
+    process.env.PICHAT_FAKE2_FRAMES = '100';
+    const engine = new PocketsphinxStt({ skills: compiled, dataDir: join(dir, 'second'), binary: fake, prespawn: false, secondPass: 'all', finishTimeoutMs: 2500 });
+    try {
+      const stream = engine.start({ format: SPEECH_FORMAT, signal: new AbortController().signal });
+      stream.write(speech('stop'));
+      const t0 = performance.now();
+      expect(await stream.finish()).toEqual({ text: '', rejected: true });
+      // About 2.5 s in all; a timeout of its own would give the second pass 2.5 s more (4 s in all).
+      expect(performance.now() - t0).toBeLessThan(3500);
+    } finally {
+      engine.close();
+      delete process.env.PICHAT_FAKE1_DELAY;
+    }
   });
 
   it('an abort during the second pass kills it and gives an empty result', async () => {

@@ -10,6 +10,7 @@ import { DecoderLog } from './decoder-log.js';
 import { parseDecoderOutput, squeezedWords, type DecoderOutput } from './decoder-output.js';
 import { SttError } from './errors.js';
 import { NoiseFloor } from './noise-floor.js';
+import { SECOND_PASS_MODES, DEFAULT_SECOND_PASS, type SecondPassMode } from './second-pass.js';
 import { SpeechLevel, type SpeechLevelOptions } from './speech-level.js';
 import { DEFAULT_GARBAGE_PHONE_PROBABILITY, buildGrammar, isGarbageWord, loadDictionary, type GrammarOptions } from './grammar.js';
 
@@ -129,30 +130,6 @@ export interface PocketsphinxOptions {
 }
 
 /**
- * Which rejected turns the second pass (SecondPass) decodes again:
- *   - `duration`: those the duration check rejected (the decoder heard a command, with a word squeezed);
- *   - `all`: those too that the garbage loop explained better than any command;
- *   - `off`: none.
- */
-export const SECOND_PASS_MODES = ['off', 'duration', 'all'] as const;
-export type SecondPassMode = (typeof SECOND_PASS_MODES)[number];
-
-/**
- * Default second pass. Each kind of rejection decoded again, on the development corpora (each voice one device; right
- * skill / false accepts), against no second pass: turns the duration check rejected, 98.2 / 11.1 % unchanged on the
- * first and 96.4 / 7.4 % against 95.8 / 7.4 % on the large one (2 more of 330 commands, no more of 135 other
- * sentences); every rejected turn, 97.3 / 8.1 % there (5 more commands, 1 more sentence taken; with the first pass's
- * garbage loop, see SECOND_PASS_GARBAGE_FACTOR: 97.6 / 10.4 %). A turn the duration check rejects is one where the
- * decoder did follow a command but timed a word too short for it: other speech forced onto a command, or a command
- * whose words a misleading microphone mean blurred, which the turn's own mean (and the second pass's stronger garbage
- * loop) tells apart. A turn the garbage loop explained is as likely other speech that a second look forces onto a
- * command ("find my keys" → "volume nine please"), so decoding those again is not a free gain: `all` suits a device
- * that mostly hears commands, not one whose other speech should reach the LLM, and is left to the operator. Measured
- * after that choice, on the benchmark's corpus and on a fresh draw of it (PICHAT_RECOGNITION_CORPUS=check): README.
- */
-export const DEFAULT_SECOND_PASS: SecondPassMode = 'duration';
-
-/**
  * The second pass decodes with the garbage loop's phones this many times likelier than the first (0.03 against the
  * default 0.02; at most 1; with the phones left out, 0, both passes have the same grammar): a command that overturns a
  * rejection must beat a stronger loop. Replayed on the large
@@ -162,8 +139,13 @@ export const DEFAULT_SECOND_PASS: SecondPassMode = 'duration';
  */
 const SECOND_PASS_GARBAGE_FACTOR = 1.5;
 
-/** Frames (10 ms at the default rate) a turn must have decoded before its mean counts towards its channel's. */
+/** Frames (10 ms at the default rate) a turn must have decoded before its mean counts (for its channel, for its second pass). */
 const MIN_ADAPT_FRAMES = 30;
+
+/** The cepstral mean of a decoder's turn, once it decoded enough speech for it to count. */
+function turnMean(log: DecoderLog): number[] | undefined {
+  return log.mean && log.frames >= MIN_ADAPT_FRAMES ? log.mean : undefined;
+}
 
 /**
  * How long after a turn's recognition ends the next turn's decoder is started, in ms: not at once, where starting
@@ -260,16 +242,23 @@ export class PocketsphinxStt implements SpeechToText {
     }
     const mode = options.secondPass ?? DEFAULT_SECOND_PASS;
     if (!SECOND_PASS_MODES.includes(mode)) throw new RangeError(`secondPass must be one of ${SECOND_PASS_MODES.join(', ')}, got ${String(mode)}`);
-    if (this.adaptation && mode !== 'off') {
-      // The same grammar with a likelier garbage loop (the dictionary is the same: the same phones and decoys).
+    const adaptation = this.adaptation;
+    if (adaptation && mode !== 'off') {
+      // The same grammar with a likelier garbage loop (same words, so the same dictionary).
       const garbage = options.grammar?.garbagePhoneProbability ?? DEFAULT_GARBAGE_PHONE_PROBABILITY;
-      const stricter = buildGrammar(options.skills, dictionary, { ...options.grammar, garbagePhoneProbability: Math.min(1, garbage * SECOND_PASS_GARBAGE_FACTOR) });
-      const stricterPath = join(this.dataDir, 'grammar-second-pass.fsg');
-      writeFileSync(stricterPath, stricter.fsg);
-      const args = argsFor(stricterPath);
+      const stricter = grammar.fsgWithGarbage(Math.min(1, garbage * SECOND_PASS_GARBAGE_FACTOR));
+      let secondFsgPath = fsgPath;
+      if (stricter !== grammar.fsg) {
+        secondFsgPath = join(this.dataDir, 'grammar-second-pass.fsg');
+        writeFileSync(secondFsgPath, stricter);
+      }
+      const args = argsFor(secondFsgPath);
       this.again = {
         after: mode === 'all' ? new Set(['garbage', 'duration']) : new Set(['duration']),
-        start: (mean) => this.spawnWithMean(mean, args),
+        start: (mean) => {
+          const params = this.writeFeatParams(adaptation.featParams, 'second-pass', mean);
+          return params ? this.startWith(params, args) : undefined;
+        },
         decide: (stdout) => this.decide(parseDecoderOutput(stdout)).result,
       };
     }
@@ -320,9 +309,9 @@ export class PocketsphinxStt implements SpeechToText {
 
   /** A finished turn's mean moves its channel's estimate, if it decoded enough speech. */
   private learn(channel: string | undefined, decoder: Decoder): void {
-    const { log } = decoder;
-    if (channel === undefined || !this.adaptation || !log.mean || log.frames < MIN_ADAPT_FRAMES) return;
-    this.adaptation.means.update(channel, log.mean);
+    const mean = turnMean(decoder.log);
+    if (channel === undefined || !this.adaptation || !mean) return;
+    this.adaptation.means.update(channel, mean);
   }
 
   private replenishLater(channel: string | undefined): void {
@@ -358,16 +347,8 @@ export class PocketsphinxStt implements SpeechToText {
 
   private spawn(channel: string | undefined): Decoder {
     if (channel === undefined || !this.adaptation) return this.startWith(undefined);
-    return this.startWith(this.writeFeatParams(channel, this.adaptation.means.get(channel)));
-  }
-
-  /**
-   * A decoder with the arguments `args` starting from `mean` (a turn's own, for its second pass); undefined if its
-   * settings cannot be written.
-   */
-  private spawnWithMean(mean: readonly number[], args: readonly string[]): Decoder | undefined {
-    const params = this.writeFeatParams('second-pass', mean);
-    return params ? this.startWith(params, args) : undefined;
+    const { featParams, means } = this.adaptation;
+    return this.startWith(this.writeFeatParams(featParams, channel, means.get(channel)));
   }
 
   /** A decoder with the settings file `params` (deleted when it ends), or the model's own settings. */
@@ -378,13 +359,10 @@ export class PocketsphinxStt implements SpeechToText {
   }
 
   /**
-   * The model's feature parameters with `mean` as `-cmninit`, in a file of the data dir named after `label` for one
-   * decoder; undefined (the decoder then starts from the model's own mean) when adaptation is off or the file cannot
-   * be written.
+   * The model's feature parameters (`featParams`) with `values` as `-cmninit`, in a file of the data dir named after
+   * `label` for one decoder; undefined when the file cannot be written.
    */
-  private writeFeatParams(label: string, values: readonly number[]): string | undefined {
-    if (!this.adaptation) return undefined;
-    const { featParams } = this.adaptation;
+  private writeFeatParams(featParams: string, label: string, values: readonly number[]): string | undefined {
     const slug = label.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40);
     const path = join(this.dataDir, `feat-${slug}-${++this.featFiles}.params`);
     const mean = values.map((x) => x.toFixed(2)).join(',');
@@ -474,7 +452,7 @@ type Rejection = 'garbage' | 'duration';
  * audio, its decoder starting from that turn's own cepstral mean (read from the first decoder's log) rather than the
  * channel's learnt one: the model was trained with each utterance's own mean, and a decoder that works while the user
  * speaks cannot have it. A command that the second pass hears counts; otherwise the rejection stands. Only those
- * turns pay for it: a second decoder start and decode after the release (p50 354 ms against 13 ms from the end of
+ * turns pay for it: a second decoder start and decode after the release (p50 377 ms against 14 ms from the end of
  * audio to the result: the recognition bench's 12 paced commands through a duration check that rejects every turn,
  * second pass on and off side by side; not measured on a Pi). Which turns, and why: DEFAULT_SECOND_PASS.
  */
@@ -526,9 +504,9 @@ class SphinxStream implements SttStream {
       data = pcm.subarray(first * 2);
     }
     const { level, floor } = this.shaping;
-    // The level's output is a fresh buffer the floor may add to in place; the caller's own audio is copied first
-    // (new Uint8Array, not slice(): on a Buffer, slice() is a view).
-    this.send(level ? level.push(data) : [floor ? new Uint8Array(data) : data]);
+    // The level's output is a fresh buffer the floor may add to in place and a second pass may keep; the caller's own
+    // audio is copied first for either (new Uint8Array, not slice(): on a Buffer, slice() is a view).
+    this.send(level ? level.push(data) : [floor || this.sent ? new Uint8Array(data) : data]);
   }
 
   private send(chunks: Uint8Array[]): void {
@@ -578,9 +556,8 @@ class SphinxStream implements SttStream {
       if (this.signal.aborted) return { text: '' }; // killed by the abort: not a failure
       checkExit(exit, this.decoder);
       const { result, rejectedBy } = this.decide(this.decoder.stdout);
-      const { mean, frames } = this.decoder.log;
-      // As for learning a channel's mean: a turn's mean counts once it has enough speech behind it.
-      if (!rejectedBy || !this.again?.after.has(rejectedBy) || !mean || frames < MIN_ADAPT_FRAMES) return result;
+      const mean = turnMean(this.decoder.log);
+      if (!rejectedBy || !this.again?.after.has(rejectedBy) || !mean) return result;
       return (await this.secondPass(this.again, mean, timeout)) ?? result;
     } finally {
       clearTimeout(timer);
